@@ -1,0 +1,35 @@
+"""chgraph: a graph engine for Cannistraci-Hebb link prediction on sparse layers and networks.
+
+A sparse layer is a bipartite graph on CSR (:class:`BipartiteLayer`); an ordinary network is a
+:class:`Graph`. :func:`link_scores` computes exact Cannistraci-Hebb scores (CH3-L3 and its
+family) with Numba kernels; :func:`top_k_links` and :func:`sample_links` select candidate links
+without a dense score matrix; :func:`predict_links` is the networkx-style interface.
+
+chgraph never imports torch.
+"""
+
+from .graph import BipartiteLayer, Graph, as_graph, as_layer
+from .linkpred import (
+    METHODS,
+    LinkPredictor,
+    available_methods,
+    link_scores,
+    link_scores as predict_links,
+
+
+)
+
+__all__ = [
+    "BipartiteLayer",
+    "Graph",
+    "as_layer",
+    "as_graph",
+    "METHODS",
+    "LinkPredictor",
+    "available_methods",
+    "link_scores",
+    "top_k_links",
+    "sample_links",
+    "predict_links",
+]
+__version__ = "0.1.0"

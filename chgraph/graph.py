@@ -1,0 +1,548 @@
+"""Graph types of the engine: a bipartite layer and a general (unipartite) graph, both on CSR.
+
+A sparse linear layer with ``n_in`` inputs and ``n_out`` outputs is a bipartite graph whose
+biadjacency ``B`` is ``n_in x n_out`` (rows = presynaptic inputs, columns = postsynaptic outputs).
+:class:`BipartiteLayer` keeps ``B`` as a canonical CSR pattern: sorted, duplicate-free column
+indices (``int32``), ``int64`` row pointers, no stored zeros.  :class:`Graph` keeps the symmetric
+adjacency of an ordinary undirected network the same way.
+
+Both are built from dense arrays, any scipy sparse format (array or matrix; CSR, CSC, COO, ...;
+unsorted or duplicate indices; int32 or int64 indices; bool, int or float data), edge lists,
+networkx graphs and igraph graphs.  The functions :func:`as_layer` and :func:`as_graph` accept all
+of these and the graph types themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["BipartiteLayer", "Graph", "as_layer", "as_graph"]
+
+
+# --------------------------------------------------------------------------------------------
+# canonicalisation
+# --------------------------------------------------------------------------------------------
+def _pattern_csr(matrix, what: str) -> sp.csr_array:
+    """Return the link pattern of ``matrix`` (2-D) as a canonical binary CSR array.
+
+    Raises ``TypeError`` for objects that are not matrices and ``ValueError`` for non-finite or
+    negative entries or a number of dimensions other than 2.
+    """
+    if sp.issparse(matrix):
+        m = matrix
+        data = np.asarray(m.data) if hasattr(m, "data") else None
+        if m.ndim != 2:
+            raise ValueError(f"{what} must be 2-dimensional, got {m.ndim} dimensions")
+        if m.format in ("csr", "csc", "coo", "bsr") and data is not None:
+            _check_values(data, what)
+            csr = sp.csr_array(m)
+        else:  # lil, dok, dia: convert first, then check the values
+            csr = sp.csr_array(m)
+            _check_values(np.asarray(csr.data), what)
+    else:
+        if isinstance(matrix, (str, bytes)) or not hasattr(matrix, "__len__") and not hasattr(
+            matrix, "__array__"
+        ):
+            raise TypeError(
+                f"{what} must be a 2-D array, a scipy sparse matrix, an edge list, a networkx "
+                f"or igraph graph, or a chgraph graph; got {type(matrix).__name__}"
+            )
+        arr = np.asarray(matrix)
+        if arr.dtype == object:
+            raise TypeError(f"{what} has entries of non-numeric type (dtype object)")
+        if arr.ndim != 2:
+            raise ValueError(f"{what} must be 2-dimensional, got shape {arr.shape}")
+        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+            raise TypeError(f"{what} must hold numbers or booleans, got dtype {arr.dtype}")
+        if np.iscomplexobj(arr):
+            raise TypeError(f"{what} must be real-valued, got dtype {arr.dtype}")
+        _check_values(arr, what)
+        csr = sp.csr_array(arr != 0)
+    if np.iscomplexobj(csr.data):
+        raise TypeError(f"{what} must be real-valued, got dtype {csr.data.dtype}")
+    csr.sum_duplicates()  # also sorts the indices
+    csr.eliminate_zeros()
+    n_rows, n_cols = csr.shape
+    out = sp.csr_array(
+        (
+            np.ones(csr.indices.size, dtype=np.int8),
+            csr.indices.astype(np.int32, copy=False),
+            csr.indptr.astype(np.int64, copy=False),
+        ),
+        shape=(n_rows, n_cols),
+    )
+    out.has_sorted_indices = True
+    return out
+
+
+def _check_values(data: np.ndarray, what: str) -> None:
+    if data.dtype == np.bool_ or data.size == 0:
+        return
+    if np.iscomplexobj(data):
+        raise TypeError(f"{what} must be real-valued, got dtype {data.dtype}")
+    if np.issubdtype(data.dtype, np.floating) and not np.all(np.isfinite(data)):
+        raise ValueError(f"{what} has non-finite entries (NaN or inf); links are entries > 0")
+    if np.any(data < 0):
+        raise ValueError(
+            f"{what} has negative entries; pass the link pattern (or |weights|), entries > 0 "
+            "are links"
+        )
+
+
+def _edge_array(edges, what: str) -> np.ndarray:
+    arr = np.asarray(list(edges) if not isinstance(edges, np.ndarray) else edges)
+    if arr.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    if arr.ndim != 2 or arr.shape[1] < 2:
+        raise ValueError(f"{what} must be a sequence of (u, v) pairs, got shape {arr.shape}")
+    arr = arr[:, :2]
+    if not np.issubdtype(arr.dtype, np.integer):
+        if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)
+        else:
+            raise TypeError(f"{what} must hold integer node indices, got dtype {arr.dtype}")
+    if np.any(arr < 0):
+        raise ValueError(f"{what} has negative node indices")
+    return arr.astype(np.int64)
+
+
+def _is_networkx(obj) -> bool:
+    try:
+        import networkx as nx
+    except ImportError:  # pragma: no cover - networkx is a dependency
+        return False
+    return isinstance(obj, nx.Graph)
+
+
+def _is_igraph(obj) -> bool:
+    mod = type(obj).__module__ or ""
+    return mod.split(".")[0] == "igraph" and hasattr(obj, "get_edgelist")
+
+
+# --------------------------------------------------------------------------------------------
+# bipartite layer
+# --------------------------------------------------------------------------------------------
+class BipartiteLayer:
+    """A sparse layer as a bipartite graph: biadjacency ``B`` (``n_in x n_out``) on CSR.
+
+    Parameters
+    ----------
+    matrix : array_like or scipy sparse matrix
+        The biadjacency; entries > 0 are links (weights are ignored, only the pattern counts).
+    row_labels, col_labels : sequence of hashable, optional
+        Names of the input and output nodes (kept when converting from networkx or igraph).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chgraph import BipartiteLayer
+    >>> layer = BipartiteLayer(np.array([[1, 0], [1, 1]]))
+    >>> layer.shape, layer.n_links
+    ((2, 2), 3)
+    >>> layer.in_degrees().tolist(), layer.out_degrees().tolist()
+    ([1, 2], [2, 1])
+    """
+
+    __slots__ = ("_csr", "_csc", "row_labels", "col_labels")
+
+    def __init__(
+        self,
+        matrix,
+        *,
+        row_labels: Sequence[Hashable] | None = None,
+        col_labels: Sequence[Hashable] | None = None,
+    ) -> None:
+        if isinstance(matrix, BipartiteLayer):
+            self._csr = matrix._csr
+            row_labels = matrix.row_labels if row_labels is None else row_labels
+            col_labels = matrix.col_labels if col_labels is None else col_labels
+        else:
+            self._csr = _pattern_csr(matrix, "the biadjacency matrix")
+        self._csc = None
+        n_in, n_out = self._csr.shape
+        self.row_labels = _check_labels(row_labels, n_in, "row_labels")
+        self.col_labels = _check_labels(col_labels, n_out, "col_labels")
+
+    # -- constructors ------------------------------------------------------------------------
+    @classmethod
+    def from_edges(cls, edges: Iterable[tuple[int, int]], shape: tuple[int, int] | None = None):
+        """Build a layer from ``(input, output)`` index pairs.
+
+        ``shape`` defaults to one more than the largest index on each side.
+
+        >>> BipartiteLayer.from_edges([(0, 1), (2, 0)], shape=(3, 2)).to_dense().tolist()
+        [[0, 1], [0, 0], [1, 0]]
+        """
+        arr = _edge_array(edges, "the edge list")
+        if shape is None:
+            shape = (
+                int(arr[:, 0].max()) + 1 if len(arr) else 0,
+                int(arr[:, 1].max()) + 1 if len(arr) else 0,
+            )
+        shape = _check_shape(shape)
+        if len(arr) and (arr[:, 0].max() >= shape[0] or arr[:, 1].max() >= shape[1]):
+            raise ValueError(f"an edge has an index outside the layer's shape {shape}")
+        coo = sp.coo_array((np.ones(len(arr), dtype=np.int8), (arr[:, 0], arr[:, 1])), shape=shape)
+        return cls(coo)
+
+    @classmethod
+    def from_networkx(cls, graph, top_nodes: Iterable[Hashable] | None = None):
+        """Build a layer from a bipartite networkx graph.
+
+        The inputs (rows) are ``top_nodes`` if given, else the nodes whose ``bipartite``
+        attribute is 0 (networkx's convention); the outputs are all other nodes. Node order
+        follows the graph's node order. Every edge must join an input to an output.
+
+        >>> import networkx as nx
+        >>> g = nx.Graph()
+        >>> g.add_nodes_from(["x", "y"], bipartite=0)
+        >>> g.add_nodes_from([10, 11], bipartite=1)
+        >>> g.add_edges_from([("x", 10), ("y", 10), ("y", 11)])
+        >>> layer = BipartiteLayer.from_networkx(g)
+        >>> layer.row_labels, layer.col_labels, layer.n_links
+        (['x', 'y'], [10, 11], 3)
+        """
+        if not _is_networkx(graph):
+            raise TypeError(f"expected a networkx graph, got {type(graph).__name__}")
+        if graph.is_directed() or graph.is_multigraph():
+            graph = _simple_undirected(graph)
+        nodes = list(graph.nodes)
+        if top_nodes is None:
+            missing = [n for n in nodes if "bipartite" not in graph.nodes[n]]
+            if missing:
+                raise ValueError(
+                    "cannot tell the two sides apart: node(s) "
+                    f"{missing[:5]} have no 'bipartite' attribute; set it (0 = input, "
+                    "1 = output) or pass top_nodes"
+                )
+            top = {n for n in nodes if graph.nodes[n]["bipartite"] == 0}
+        else:
+            top = set(top_nodes)
+            unknown = top.difference(graph.nodes)
+            if unknown:
+                raise ValueError(f"top_nodes not in the graph: {sorted(map(str, unknown))[:5]}")
+        rows = [n for n in nodes if n in top]
+        cols = [n for n in nodes if n not in top]
+        r_index = {n: i for i, n in enumerate(rows)}
+        c_index = {n: i for i, n in enumerate(cols)}
+        pairs = []
+        for u, v in graph.edges():
+            if u in r_index and v in c_index:
+                pairs.append((r_index[u], c_index[v]))
+            elif v in r_index and u in c_index:
+                pairs.append((r_index[v], c_index[u]))
+            else:
+                raise ValueError(f"edge ({u!r}, {v!r}) joins two nodes of the same side")
+        layer = cls.from_edges(pairs, shape=(len(rows), len(cols)))
+        layer.row_labels, layer.col_labels = rows, cols
+        return layer
+
+    @classmethod
+    def from_igraph(cls, graph, types: str = "type"):
+        """Build a layer from a bipartite igraph graph.
+
+        The vertex attribute ``types`` (igraph's convention, default ``"type"``) is ``False``
+        for inputs and ``True`` for outputs; vertex names (``name``) become labels.
+        """
+        if not _is_igraph(graph):
+            raise TypeError(f"expected an igraph Graph, got {type(graph).__name__}")
+        if types not in graph.vs.attributes():
+            raise ValueError(
+                f"the igraph graph has no vertex attribute {types!r} telling inputs (False) "
+                "from outputs (True)"
+            )
+        kind = [bool(t) for t in graph.vs[types]]
+        rows = [v for v in range(graph.vcount()) if not kind[v]]
+        cols = [v for v in range(graph.vcount()) if kind[v]]
+        r_index = {v: i for i, v in enumerate(rows)}
+        c_index = {v: i for i, v in enumerate(cols)}
+        pairs = []
+        for u, v in graph.get_edgelist():
+            if kind[u] == kind[v]:
+                raise ValueError(f"edge ({u}, {v}) joins two vertices of the same type")
+            if kind[u]:
+                u, v = v, u
+            pairs.append((r_index[u], c_index[v]))
+        layer = cls.from_edges(pairs, shape=(len(rows), len(cols)))
+        if "name" in graph.vs.attributes():
+            names = graph.vs["name"]
+            layer.row_labels = [names[v] for v in rows]
+            layer.col_labels = [names[v] for v in cols]
+        else:
+            layer.row_labels, layer.col_labels = rows, cols
+        return layer
+
+    # -- views -------------------------------------------------------------------------------
+    @property
+    def csr(self) -> sp.csr_array:
+        """The canonical CSR biadjacency (int8 ones, sorted int32 indices, int64 indptr)."""
+        return self._csr
+
+    @property
+    def csc(self) -> sp.csr_array:
+        """``B^T`` in the same canonical CSR form (the layer seen from its outputs)."""
+        if self._csc is None:
+            self._csc = _pattern_csr(self._csr.T, "B^T")
+        return self._csc
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(int(s) for s in self._csr.shape)
+
+    @property
+    def n_links(self) -> int:
+        return int(self._csr.indices.size)
+
+    @property
+    def density(self) -> float:
+        n_in, n_out = self.shape
+        return self.n_links / (n_in * n_out) if n_in * n_out else 0.0
+
+    def in_degrees(self) -> np.ndarray:
+        """Degree of each input node (row)."""
+        return np.diff(self._csr.indptr)
+
+    def out_degrees(self) -> np.ndarray:
+        """Degree of each output node (column)."""
+        return np.bincount(self._csr.indices, minlength=self.shape[1]).astype(np.int64)
+
+    def to_dense(self, dtype=np.int8) -> np.ndarray:
+        """The biadjacency as a dense array."""
+        return self._csr.toarray().astype(dtype, copy=False)
+
+    def transpose(self) -> BipartiteLayer:
+        """The same graph with inputs and outputs swapped (``B^T``)."""
+        return BipartiteLayer(self.csc, row_labels=self.col_labels, col_labels=self.row_labels)
+
+    T = property(transpose)
+
+    def to_graph(self) -> Graph:
+        """The layer as a unipartite graph on ``n_in + n_out`` nodes (inputs first)."""
+        n_in, n_out = self.shape
+        coo = self._csr.tocoo()
+        rows = np.concatenate([coo.row, coo.col + n_in])
+        cols = np.concatenate([coo.col + n_in, coo.row])
+        adj = sp.coo_array((np.ones(rows.size, np.int8), (rows, cols)), shape=(n_in + n_out,) * 2)
+        labels = None
+        if self.row_labels is not None or self.col_labels is not None:
+            labels = list(self.row_labels or [("in", i) for i in range(n_in)]) + list(
+                self.col_labels or [("out", j) for j in range(n_out)]
+            )
+        return Graph(adj, labels=labels)
+
+    def __repr__(self) -> str:
+        n_in, n_out = self.shape
+        return f"BipartiteLayer(n_in={n_in}, n_out={n_out}, n_links={self.n_links})"
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, BipartiteLayer) or other.shape != self.shape:
+            return NotImplemented if not isinstance(other, BipartiteLayer) else False
+        return bool(
+            np.array_equal(self._csr.indptr, other._csr.indptr)
+            and np.array_equal(self._csr.indices, other._csr.indices)
+        )
+
+    __hash__ = None
+
+
+# --------------------------------------------------------------------------------------------
+# unipartite graph
+# --------------------------------------------------------------------------------------------
+class Graph:
+    """An undirected simple graph (no self-loops) as a symmetric CSR adjacency.
+
+    Parameters
+    ----------
+    matrix : array_like or scipy sparse matrix
+        A square, symmetric adjacency with a zero diagonal; entries > 0 are links.
+    labels : sequence of hashable, optional
+        Node names (kept when converting from networkx or igraph).
+
+    Examples
+    --------
+    >>> from chgraph import Graph
+    >>> g = Graph.from_edges([(0, 1), (1, 2), (2, 3)])
+    >>> g.n_nodes, g.n_links, g.degrees().tolist()
+    (4, 3, [1, 2, 2, 1])
+    """
+
+    __slots__ = ("_csr", "labels")
+
+    def __init__(self, matrix, *, labels: Sequence[Hashable] | None = None) -> None:
+        if isinstance(matrix, Graph):
+            self._csr = matrix._csr
+            labels = matrix.labels if labels is None else labels
+        else:
+            csr = _pattern_csr(matrix, "the adjacency matrix")
+            n, m = csr.shape
+            if n != m:
+                raise ValueError(f"the adjacency matrix of a graph must be square, got {n}x{m}")
+            if csr.diagonal().any():
+                loops = np.flatnonzero(csr.diagonal())
+                raise ValueError(f"the graph has self-loops at node(s) {loops[:5].tolist()}")
+            if (csr != csr.T).nnz:
+                raise ValueError(
+                    "the adjacency matrix is not symmetric; an undirected graph is expected "
+                    "(symmetrise it, e.g. A + A.T, or use BipartiteLayer for a layer)"
+                )
+            self._csr = csr
+        self.labels = _check_labels(labels, self._csr.shape[0], "labels")
+
+    @classmethod
+    def from_edges(cls, edges: Iterable[tuple[int, int]], n_nodes: int | None = None):
+        """Build a graph from undirected ``(u, v)`` index pairs; duplicates are merged.
+
+        >>> Graph.from_edges([(0, 1), (1, 0), (1, 2)]).n_links
+        2
+        """
+        arr = _edge_array(edges, "the edge list")
+        if n_nodes is None:
+            n_nodes = int(arr.max()) + 1 if len(arr) else 0
+        if len(arr) and arr.max() >= n_nodes:
+            raise ValueError(f"an edge has a node index >= n_nodes ({n_nodes})")
+        if np.any(arr[:, 0] == arr[:, 1]):
+            u = int(arr[arr[:, 0] == arr[:, 1]][0, 0])
+            raise ValueError(f"the edge list has a self-loop at node {u}")
+        r = np.concatenate([arr[:, 0], arr[:, 1]])
+        c = np.concatenate([arr[:, 1], arr[:, 0]])
+        return cls(sp.coo_array((np.ones(r.size, np.int8), (r, c)), shape=(n_nodes, n_nodes)))
+
+    @classmethod
+    def from_networkx(cls, graph):
+        """Build a graph from a networkx graph (node order kept, labels = nodes).
+
+        Directed graphs and multigraphs are read as their simple undirected version.
+        Self-loops are an error.
+        """
+        if not _is_networkx(graph):
+            raise TypeError(f"expected a networkx graph, got {type(graph).__name__}")
+        if graph.is_directed() or graph.is_multigraph():
+            graph = _simple_undirected(graph)
+        nodes = list(graph.nodes)
+        index = {n: i for i, n in enumerate(nodes)}
+        pairs = []
+        for u, v in graph.edges():
+            if u == v:
+                raise ValueError(f"the graph has a self-loop at node {u!r}")
+            pairs.append((index[u], index[v]))
+        g = cls.from_edges(pairs, n_nodes=len(nodes))
+        g.labels = nodes
+        return g
+
+    @classmethod
+    def from_igraph(cls, graph):
+        """Build a graph from an igraph graph (vertex ``name`` attributes become labels)."""
+        if not _is_igraph(graph):
+            raise TypeError(f"expected an igraph Graph, got {type(graph).__name__}")
+        pairs = graph.get_edgelist()
+        for u, v in pairs:
+            if u == v:
+                raise ValueError(f"the graph has a self-loop at vertex {u}")
+        g = cls.from_edges(pairs, n_nodes=graph.vcount())
+        if "name" in graph.vs.attributes():
+            g.labels = list(graph.vs["name"])
+        return g
+
+    @property
+    def csr(self) -> sp.csr_array:
+        """The canonical symmetric CSR adjacency."""
+        return self._csr
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self._csr.shape[0])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n_nodes, self.n_nodes)
+
+    @property
+    def n_links(self) -> int:
+        return int(self._csr.indices.size // 2)
+
+    def degrees(self) -> np.ndarray:
+        """Degree of each node."""
+        return np.diff(self._csr.indptr)
+
+    def to_dense(self, dtype=np.int8) -> np.ndarray:
+        return self._csr.toarray().astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return f"Graph(n_nodes={self.n_nodes}, n_links={self.n_links})"
+
+
+# --------------------------------------------------------------------------------------------
+# coercion
+# --------------------------------------------------------------------------------------------
+def as_layer(obj) -> BipartiteLayer:
+    """Coerce any supported input to a :class:`BipartiteLayer`.
+
+    Accepts a layer, a 2-D array or scipy sparse matrix (the biadjacency), a bipartite
+    networkx graph (``bipartite`` node attribute) or igraph graph (``type`` vertex attribute).
+
+    >>> as_layer([[0, 1], [1, 0]]).n_links
+    2
+    """
+    if isinstance(obj, BipartiteLayer):
+        return obj
+    if isinstance(obj, Graph):
+        raise TypeError(
+            "a chgraph.Graph is unipartite; pass bipartite=False, or build a BipartiteLayer "
+            "from the biadjacency"
+        )
+    if _is_networkx(obj):
+        return BipartiteLayer.from_networkx(obj)
+    if _is_igraph(obj):
+        return BipartiteLayer.from_igraph(obj)
+    return BipartiteLayer(obj)
+
+
+def as_graph(obj) -> Graph:
+    """Coerce any supported input to a unipartite :class:`Graph`.
+
+    Accepts a graph, a square symmetric 2-D array or scipy sparse matrix, a networkx or an
+    igraph graph, or a :class:`BipartiteLayer` (read as a graph on ``n_in + n_out`` nodes).
+
+    >>> as_graph([[0, 1], [1, 0]]).n_links
+    1
+    """
+    if isinstance(obj, Graph):
+        return obj
+    if isinstance(obj, BipartiteLayer):
+        return obj.to_graph()
+    if _is_networkx(obj):
+        return Graph.from_networkx(obj)
+    if _is_igraph(obj):
+        return Graph.from_igraph(obj)
+    return Graph(obj)
+
+
+def _simple_undirected(graph):
+    import networkx as nx
+
+    simple = nx.Graph()
+    simple.add_nodes_from(graph.nodes(data=True))
+    simple.add_edges_from(graph.edges())
+    return simple
+
+
+def _check_shape(shape) -> tuple[int, int]:
+    try:
+        n_in, n_out = (int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"shape must be a pair of non-negative integers, got {shape!r}") from None
+    if n_in < 0 or n_out < 0:
+        raise ValueError(f"shape must be non-negative, got {shape!r}")
+    return n_in, n_out
+
+
+def _check_labels(labels, n: int, what: str):
+    if labels is None:
+        return None
+    labels = list(labels)
+    if len(labels) != n:
+        raise ValueError(f"{what} has {len(labels)} entries for {n} nodes")
+    return labels

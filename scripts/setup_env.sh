@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Create (or reuse) the local virtual environment .venv and install everything the project needs.
+# Sourced by scripts/main.sh and scripts/test.sh; safe to run again: it reinstalls only when
+# pyproject.toml or this script changed.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+py="${PYTHON:-python3}"
+if [ ! -x "$venv/bin/python" ]; then
+    echo "[setup] creating virtual environment in $venv"
+    "$py" -m venv "$venv"
+fi
+stamp="$venv/.chsnn-installed"
+want="$(cat "$root/pyproject.toml" "$root/scripts/setup_env.sh" | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "[setup] installing the project and its dependencies into .venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    # torch first, pinned to the CPU build, so nothing later can pull a CUDA build.
+    "$venv/bin/python" -m pip install -q "torch==2.13.0"
+    "$venv/bin/python" -m pip install -q -e "$root[test]"
+    echo "$want" > "$stamp"
+fi
+export PATH="$venv/bin:$PATH"
+# Numba compiles each kernel once and keeps it in __pycache__ next to the source.
+export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$root/.venv/numba-cache}"
