@@ -14,9 +14,9 @@ from .linkpred import (
     LinkPredictor,
     available_methods,
     link_scores,
-    link_scores as predict_links,
-
-
+    predict_links,
+    sample_links,
+    top_k_links,
 )
 
 __all__ = [

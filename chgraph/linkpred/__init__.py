@@ -1,9 +1,9 @@
 """Link prediction: the Cannistraci-Hebb family on L2/L3 paths, exact and node-based."""
 
-# from .nx_api import predict_links
+from .nx_api import predict_links
 from .registry import METHODS, LinkPredictor, available_methods, get_method
 from .scores import link_scores
-# from .selection import sample_links, top_k_links
+from .selection import sample_links, top_k_links
 
 __all__ = [
     "METHODS",

@@ -77,11 +77,13 @@ def _zero_links(i, indptr, indices, row):
 
 @njit(parallel=True, cache=True, nogil=True)
 def bipartite_wedge_factors(indptr, indices, t_indptr, t_indices, deg_out, psi, n_chunks):
-    """Node factors of the output-side intermediate for every wedge ``a - b - o``.
+    """Output-side node factors of every wedge ``a - b - o``, as small integer codes.
 
     For each link ``(b, a)`` (position ``q`` in the column lists ``t_indices``) and each
-    ``o`` in ``N(b)`` (in CSR order), ``fac[ptr[q] + s] = sqrt(psi(k_a, di, k_a - di - 1))``
-    with ``di = |N(a) & N(o)|``; 0 where ``di = k_a``. Size ``sum_b k_b^2``.
+    ``o`` in ``N(b)`` (in CSR order), ``code[ptr[q] + s] = di = |N(a) & N(o)|`` (uint16; 2
+    bytes a path instead of 8 keeps the stream cache-friendly). The factor itself is
+    ``table[t_ptr[a] + di] = sqrt(psi(k_a, di, k_a - di - 1))``, 0 for ``di = k_a``.
+    Sizes: ``sum_b k_b^2`` codes, ``sum_a (k_a + 1)`` table entries.
     """
     n_out = deg_out.size
     nnz = t_indices.size
@@ -89,41 +91,43 @@ def bipartite_wedge_factors(indptr, indices, t_indptr, t_indices, deg_out, psi, 
     for q in range(nnz):
         b = t_indices[q]
         ptr[q + 1] = ptr[q] + indptr[b + 1] - indptr[b]
-    fac = np.empty(ptr[nnz], np.float64)
+    t_ptr = np.zeros(n_out + 1, np.int64)
+    for a in range(n_out):
+        t_ptr[a + 1] = t_ptr[a] + deg_out[a] + 1
+    table = np.zeros(t_ptr[n_out], np.float64)
+    code = np.empty(ptr[nnz], np.uint16)
     for c in prange(n_chunks):
         lo = c * n_out // n_chunks
         hi = (c + 1) * n_out // n_chunks
         cnt = np.zeros(n_out, np.int32)
         for a in range(lo, hi):
+            ka = deg_out[a]
+            for di in range(ka):
+                table[t_ptr[a] + di] = np.sqrt(node_factor(psi, ka, di, ka - di - 1))
             for q in range(t_indptr[a], t_indptr[a + 1]):
                 b = t_indices[q]
                 for s in range(indptr[b], indptr[b + 1]):
                     cnt[indices[s]] += 1
-            ka = deg_out[a]
             for q in range(t_indptr[a], t_indptr[a + 1]):
                 b = t_indices[q]
                 base = ptr[q] - indptr[b]
                 for s in range(indptr[b], indptr[b + 1]):
-                    di = cnt[indices[s]]
-                    if di < ka:
-                        fac[base + s] = np.sqrt(node_factor(psi, ka, di, ka - di - 1))
-                    else:
-                        fac[base + s] = 0.0
+                    code[base + s] = cnt[indices[s]]
             for q in range(t_indptr[a], t_indptr[a + 1]):
                 b = t_indices[q]
                 for s in range(indptr[b], indptr[b + 1]):
                     cnt[indices[s]] = 0
-    return ptr, fac
+    return ptr, code, t_ptr, table
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def bipartite_l3_wedge(indptr, indices, t_indptr, t_indices, w_ptr, w_fac, deg_in, rows, psi,
-                       n_chunks, out):
-    """Exact path-based L3 scores of the given input rows, from precomputed wedge factors.
+def bipartite_l3_wedge(indptr, indices, t_indptr, t_indices, w_ptr, w_code, t_ptr, table,
+                       deg_in, rows, psi, n_chunks, out):
+    """Exact path-based L3 scores of the given input rows, from precomputed wedge codes.
 
     ``out[r, o]`` receives the score of the pair ``(rows[r], o)`` (0 at existing links).
     Each L3 path ``i-a-b-o`` costs one multiply-add: ``row[o] += fac_i(b) * fac_o(a)``, with
-    ``fac_o(a)`` read in sequence from :func:`bipartite_wedge_factors`.
+    ``fac_o(a)`` looked up from the code read in sequence (:func:`bipartite_wedge_factors`).
     """
     n_in = deg_in.size
     n_rows = rows.size
@@ -140,13 +144,14 @@ def bipartite_l3_wedge(indptr, indices, t_indptr, t_indices, w_ptr, w_fac, deg_i
                                    cnt_in, touched, fac_in)
             for p in range(indptr[i], indptr[i + 1]):
                 a = indices[p]
+                tab = table[t_ptr[a]:t_ptr[a + 1]]
                 for q in range(t_indptr[a], t_indptr[a + 1]):
                     b = t_indices[q]
                     gb = fac_in[b]
                     if gb != 0.0:
                         base = w_ptr[q] - indptr[b]
                         for s in range(indptr[b], indptr[b + 1]):
-                            row[indices[s]] += gb * w_fac[base + s]
+                            row[indices[s]] += gb * tab[w_code[base + s]]
             _zero_links(i, indptr, indices, row)
 
 
@@ -251,7 +256,8 @@ def bipartite_l3_gram(indptr, indices, t_indptr, t_indices, g_indptr, g_indices,
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def bipartite_l3_direct(indptr, indices, t_indptr, t_indices, deg_in, deg_out, rows, psi, n_chunks, out):
+def bipartite_l3_direct(indptr, indices, t_indptr, t_indices, deg_in, deg_out, rows, psi,
+                        n_chunks, out):
     """Exact path-based L3 scores without a Gram matrix (for layers whose Gram is too large).
 
     Same result as :func:`bipartite_l3_gram`; ``di_a = |N(a) & N(o)|`` is counted on the fly

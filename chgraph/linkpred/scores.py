@@ -158,9 +158,9 @@ class BipartiteScorer:
             return out
         psi, n_chunks = self.predictor.psi, _kernels.n_chunks_for(rows.size)
         if self.strategy == "wedge":
-            w_ptr, w_fac = self._factors
+            w_ptr, w_code, t_ptr, table = self._factors
             _kernels.bipartite_l3_wedge(
-                fwd.indptr, fwd.indices, bwd.indptr, bwd.indices, w_ptr, w_fac,
+                fwd.indptr, fwd.indices, bwd.indptr, bwd.indices, w_ptr, w_code, t_ptr, table,
                 self._deg_in, rows, psi, n_chunks, out,
             )
         elif self.strategy == "gram":
@@ -176,21 +176,12 @@ class BipartiteScorer:
             )
         return out
 
-    def block(self, start: int, stop: int) -> tuple[slice, slice, np.ndarray]:
-        """Scores of kernel rows ``start:stop`` as ``(row_slice, col_slice, dense)``.
-
-        The dense block is in the layer's own orientation: ``dense = scores[row_slice,
-        col_slice]``.
-        """
-        n_in, n_out = self.shape
+    def kernel_rows_dense(self, krows: np.ndarray) -> np.ndarray:
+        """Dense scores of rows ``krows`` of the kernel's orientation (``B^T`` when
+        :attr:`transposed`)."""
         if self.predictor.node_based:
-            full = self._node_based_scores()
-            return slice(start, stop), slice(0, n_out), full[start:stop].toarray()
-        rows = np.arange(start, stop, dtype=np.int64)
-        dense = self._kernel(rows)
-        if self.transposed:
-            return slice(0, n_in), slice(start, stop), dense.T
-        return slice(start, stop), slice(0, n_out), dense
+            return self._node_based_scores()[krows].toarray()
+        return self._kernel(krows)
 
     def rows(self, rows) -> np.ndarray:
         """Dense scores of the given input rows (``len(rows) x n_out``)."""
@@ -216,10 +207,12 @@ class BipartiteScorer:
 
 
 def _choose_strategy(layer: BipartiteLayer, wedge, gram) -> str:
-    """Cost model: the wedge kernel streams one factor per path (about 1.5 path-units of time
-    once the factors leave the cache); the gram kernel adds two units per Gram entry visited.
+    """Cost model: the wedge kernel streams one 2-byte code per path (about 1.5 path-units of
+    time once the codes leave the cache); the gram kernel adds two units per Gram entry visited.
     """
-    fits_wedge = 8.0 * min(wedge) <= SCRATCH_BUDGET_BYTES
+    # wedge codes are uint16: the output side's degrees must stay below 2^16
+    max_deg = max(int(layer.in_degrees().max(initial=0)), int(layer.out_degrees().max(initial=0)))
+    fits_wedge = 2.0 * min(wedge) <= SCRATCH_BUDGET_BYTES and max_deg < 2**16
     fits_gram = 12.0 * min(gram) <= SCRATCH_BUDGET_BYTES
     if not fits_gram:
         return "wedge" if fits_wedge else "direct"

@@ -1,1 +1,324 @@
+"""Selecting candidate links without a dense score matrix: top-k and weighted sampling.
 
+Both functions stream the scores row block by row block (a few MB at a time) and keep only
+``O(k)`` candidates, so a layer of any size can be handled in bounded memory.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..graph import as_graph, as_layer
+from .registry import get_method
+from .scores import BipartiteScorer, UnipartiteScorer, _check_internal
+
+__all__ = ["top_k_links", "sample_links"]
+
+#: Scores held in memory at once while streaming (float64 entries per block).
+BLOCK_ENTRIES = 1 << 21
+
+
+def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = True,
+                ties: str = "index", allowed_rows=None, allowed_cols=None,
+                internal_degree: str = "path"):
+    """The ``k`` best-scoring candidate links, without building the dense score matrix.
+
+    Candidates are the non-links: pairs ``(i, o)`` with ``B[i, o] = 0`` of a layer (restricted
+    to ``allowed_rows`` x ``allowed_cols`` when given), or the non-adjacent pairs ``u < v`` of
+    a unipartite graph. Zero-score candidates count: if fewer than ``k`` candidates have a
+    positive score, the tie-break decides among the zeros.
+
+    Parameters
+    ----------
+    matrix : layer or graph input
+        Anything :func:`chgraph.link_scores` accepts.
+    k : int
+        Number of links to return; at most the number of candidates.
+    method : str
+        A predictor name (see :func:`chgraph.available_methods`).
+    bipartite : bool
+        Read ``matrix`` as a bipartite layer (default) or a unipartite graph.
+    ties : {"index", "all"}
+        ``"index"`` (default): equal scores are ordered by row, then column, ascending, and
+        exactly ``k`` links are returned. ``"all"``: every candidate whose score equals the
+        k-th best score is returned too (so possibly more than ``k``).
+    allowed_rows, allowed_cols : bool array, optional
+        Bipartite layers only: masks of the inputs and outputs a candidate may join (for
+        example the live neurons).
+    internal_degree : {"path", "community"}
+        See :func:`chgraph.link_scores`.
+
+    Returns
+    -------
+    rows, cols : numpy.ndarray of int64
+    scores : numpy.ndarray of float64
+        Ordered by score, descending, then by ``(row, col)`` ascending.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chgraph import top_k_links
+    >>> B = np.ones((3, 4)); B[0, 0] = B[2, 3] = 0
+    >>> rows, cols, scores = top_k_links(B, 1)
+    >>> rows.tolist(), cols.tolist()
+    ([0], [0])
+    """
+    if ties not in ("index", "all"):
+        raise ValueError(f"ties must be 'index' or 'all', got {ties!r}")
+    stream = _CandidateStream(matrix, method, bipartite, internal_degree, allowed_rows,
+                              allowed_cols)
+    k = _check_k(k, stream.n_candidates)
+    best = _TopK(k, keep_ties=ties == "all")
+    for flat, scores in stream.blocks():
+        best.push(scores, flat)
+    scores, flat, _ = best.result()
+    rows, cols = np.divmod(flat, stream.n_cols)
+    return rows, cols, scores
+
+
+def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool = True,
+                 zero_scores: str = "error", allowed_rows=None, allowed_cols=None,
+                 internal_degree: str = "path"):
+    """Sample ``k`` candidate links without replacement, with probability proportional to score.
+
+    The result has the distribution of ``k`` successive draws, each proportional to score
+    among the candidates not drawn yet (the soft rule of CHTs/CH-SNN regrowth). It is
+    computed in one streaming pass with the exponential-keys method of Efraimidis and
+    Spirakis: each positive candidate gets the key ``log(U) / score``, ``U ~ Uniform(0, 1]``,
+    and the ``k`` largest keys win. The random numbers are drawn block by block in a fixed
+    order, so the same ``rng`` state gives the same links, whatever the thread count.
+
+    Parameters
+    ----------
+    matrix, method, bipartite, allowed_rows, allowed_cols, internal_degree
+        As in :func:`top_k_links`.
+    k : int
+        Number of links; at most the number of candidates.
+    rng : numpy.random.Generator or int
+        The random generator, or a seed for :func:`numpy.random.default_rng`.
+    zero_scores : {"error", "uniform"}
+        What to do when fewer than ``k`` candidates have a positive score: raise a
+        ``ValueError`` (default), or draw the shortfall uniformly among the zero-score
+        candidates (they are returned last, with score 0).
+
+    Returns
+    -------
+    rows, cols : numpy.ndarray of int64
+    scores : numpy.ndarray of float64
+        In the order of the successive draws.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chgraph import sample_links
+    >>> B = np.ones((3, 4)); B[0, 0] = B[2, 3] = 0
+    >>> rows, cols, scores = sample_links(B, 2, rng=0)
+    >>> sorted(zip(rows.tolist(), cols.tolist()))
+    [(0, 0), (2, 3)]
+
+    References
+    ----------
+    P. S. Efraimidis, P. G. Spirakis, "Weighted random sampling with a reservoir",
+    Information Processing Letters 97 (2006) 181-185.
+    """
+    if zero_scores not in ("error", "uniform"):
+        raise ValueError(f"zero_scores must be 'error' or 'uniform', got {zero_scores!r}")
+    rng = _check_rng(rng)
+    stream = _CandidateStream(matrix, method, bipartite, internal_degree, allowed_rows,
+                              allowed_cols)
+    k = _check_k(k, stream.n_candidates)
+    weighted = _TopK(k)
+    fill = _TopK(k) if zero_scores == "uniform" else None
+    n_positive = 0
+    for flat, scores in stream.blocks():
+        pos = scores > 0.0
+        n = int(pos.sum())
+        n_positive += n
+        if n:
+            u = 1.0 - rng.random(n)  # in (0, 1]
+            weighted.push(np.log(u) / scores[pos], flat[pos], scores[pos])
+        if fill is not None and n < scores.size:
+            zero_flat = flat[~pos]
+            fill.push(rng.random(zero_flat.size), zero_flat, np.zeros(zero_flat.size))
+    _, flat, picked = weighted.result()
+    if n_positive < k:
+        if fill is None:
+            raise ValueError(
+                f"only {n_positive} candidate(s) have a positive {stream.method} score, fewer "
+                f"than k={k}; pass zero_scores='uniform' to draw the rest uniformly among the "
+                "zero-score candidates, or use top_k_links"
+            )
+        _, extra, _ = fill.result()
+        flat = np.concatenate([flat, extra[: k - n_positive]])
+        picked = np.concatenate([picked, np.zeros(k - n_positive)])
+    rows, cols = np.divmod(flat, stream.n_cols)
+    return rows, cols, picked
+
+
+# ------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------
+def _check_k(k, n_candidates: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"k must be an integer, got {type(k).__name__}")
+    k = int(k)
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    if k > n_candidates:
+        raise ValueError(f"k={k} is larger than the number of candidate links ({n_candidates})")
+    return k
+
+
+def _check_rng(rng) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        "rng must be a numpy.random.Generator or an integer seed (sampling is always "
+        f"reproducible), got {type(rng).__name__}"
+    )
+
+
+def _check_mask(mask, n: int, name: str) -> np.ndarray | None:
+    if mask is None:
+        return None
+    arr = np.asarray(mask)
+    if arr.dtype != np.bool_:
+        raise TypeError(f"{name} must be a boolean mask, got dtype {arr.dtype}")
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {arr.shape}")
+    return arr
+
+
+class _TopK:
+    """The ``k`` largest values seen so far, ties broken by the smaller flat index."""
+
+    def __init__(self, k: int, keep_ties: bool = False) -> None:
+        self.k = k
+        self.keep_ties = keep_ties
+        self.vals = np.empty(0, np.float64)
+        self.idx = np.empty(0, np.int64)
+        self.payload = np.empty(0, np.float64)
+
+    def push(self, vals: np.ndarray, idx: np.ndarray, payload: np.ndarray | None = None) -> None:
+        """Offer candidates ``idx`` with values ``vals`` (and a value ``payload`` to carry)."""
+        if self.k == 0 or vals.size == 0:
+            return
+        if payload is None:
+            payload = vals
+        if self.vals.size >= self.k:  # only values reaching the current k-th can enter
+            keep = vals >= self._kth(self.vals)
+            vals, idx, payload = vals[keep], idx[keep], payload[keep]
+            if vals.size == 0:
+                return
+        v = np.concatenate([self.vals, vals])
+        i = np.concatenate([self.idx, idx])
+        p = np.concatenate([self.payload, payload])
+        if v.size > self.k:
+            kth = self._kth(v)
+            if self.keep_ties:
+                sel = np.flatnonzero(v >= kth)
+            else:
+                above = np.flatnonzero(v > kth)
+                tied = np.flatnonzero(v == kth)
+                need = self.k - above.size
+                if tied.size > need:
+                    tied = tied[np.argsort(i[tied], kind="stable")[:need]]
+                sel = np.concatenate([above, tied])
+            v, i, p = v[sel], i[sel], p[sel]
+        self.vals, self.idx, self.payload = v, i, p
+
+    def _kth(self, v: np.ndarray) -> float:
+        return np.partition(v, v.size - self.k)[v.size - self.k]
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(values, flat indices, payloads)``, best first."""
+        order = np.lexsort((self.idx, -self.vals))
+        return self.vals[order], self.idx[order], self.payload[order]
+
+
+class _CandidateStream:
+    """Blocks of ``(flat index, score)`` of all candidate links, in a fixed order."""
+
+    def __init__(self, matrix, method, bipartite, internal_degree, allowed_rows, allowed_cols):
+        predictor = get_method(method, bipartite)
+        internal = _check_internal(internal_degree)
+        self.method = predictor.name
+        self.bipartite = bipartite
+        if bipartite:
+            layer = as_layer(matrix)
+            n_in, n_out = layer.shape
+            self.layer = layer
+            self.n_cols = n_out
+            self.allowed_rows = _check_mask(allowed_rows, n_in, "allowed_rows")
+            self.allowed_cols = _check_mask(allowed_cols, n_out, "allowed_cols")
+            self.scorer = BipartiteScorer(layer, predictor)
+            ar = np.ones(n_in, bool) if self.allowed_rows is None else self.allowed_rows
+            ac = np.ones(n_out, bool) if self.allowed_cols is None else self.allowed_cols
+            csr = layer.csr
+            row_of_link = np.repeat(np.arange(n_in), np.diff(csr.indptr))
+            links_inside = int(np.sum(ar[row_of_link] & ac[csr.indices]))
+            self.n_candidates = int(ar.sum()) * int(ac.sum()) - links_inside
+        else:
+            if allowed_rows is not None or allowed_cols is not None:
+                raise ValueError("allowed_rows/allowed_cols apply to bipartite layers only")
+            graph = as_graph(matrix)
+            self.graph = graph
+            self.n_cols = graph.n_nodes
+            self.scorer = UnipartiteScorer(graph, predictor, internal)
+            n = graph.n_nodes
+            self.n_candidates = n * (n - 1) // 2 - graph.n_links
+
+    def blocks(self):
+        if self.bipartite:
+            yield from self._bipartite_blocks()
+        else:
+            yield from self._unipartite_blocks()
+
+    def _bipartite_blocks(self):
+        scorer = self.scorer
+        n_in, n_out = self.layer.shape
+        if scorer.transposed:  # kernel rows are the layer's columns
+            krows_mask, other_mask = self.allowed_cols, self.allowed_rows
+            links, width = self.layer.csc, n_in
+        else:
+            krows_mask, other_mask = self.allowed_rows, self.allowed_cols
+            links, width = self.layer.csr, n_out
+        n_krows = n_out if scorer.transposed else n_in
+        krows = np.arange(n_krows) if krows_mask is None else np.flatnonzero(krows_mask)
+        step = max(1, BLOCK_ENTRIES // max(width, 1))
+        for start in range(0, krows.size, step):
+            chunk = krows[start:start + step].astype(np.int64)
+            dense = scorer.kernel_rows_dense(chunk)
+            cand = np.ones(dense.shape, dtype=bool)
+            if other_mask is not None:
+                cand &= other_mask[None, :]
+            sub = links[chunk]
+            cand[np.repeat(np.arange(chunk.size), np.diff(sub.indptr)), sub.indices] = False
+            r_loc, c_loc = np.nonzero(cand)
+            if scorer.transposed:
+                rows, cols = c_loc.astype(np.int64), chunk[r_loc]
+            else:
+                rows, cols = chunk[r_loc], c_loc.astype(np.int64)
+            flat = rows * n_out + cols
+            if scorer.transposed:  # keep a row-major order inside the block
+                order = np.argsort(flat, kind="stable")
+                flat, r_loc, c_loc = flat[order], r_loc[order], c_loc[order]
+            yield flat, dense[r_loc, c_loc]
+
+    def _unipartite_blocks(self):
+        graph = self.graph
+        n = graph.n_nodes
+        csr = graph.csr
+        step = max(1, BLOCK_ENTRIES // max(n, 1))
+        for start in range(0, n, step):
+            chunk = np.arange(start, min(n, start + step), dtype=np.int64)
+            dense = self.scorer.rows(chunk, upper_only=True)
+            cand = np.arange(n)[None, :] > chunk[:, None]
+            sub = csr[chunk]
+            cand[np.repeat(np.arange(chunk.size), np.diff(sub.indptr)), sub.indices] = False
+            r_loc, c_loc = np.nonzero(cand)
+            yield chunk[r_loc] * n + c_loc, dense[r_loc, c_loc]
