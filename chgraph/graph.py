@@ -3,7 +3,7 @@
 A sparse linear layer with ``n_in`` inputs and ``n_out`` outputs is a bipartite graph whose
 biadjacency ``B`` is ``n_in x n_out`` (rows = presynaptic inputs, columns = postsynaptic outputs).
 :class:`BipartiteLayer` keeps ``B`` as a canonical CSR pattern: sorted, duplicate-free column
-indices (``int32``), ``int64`` row pointers, no stored zeros.  :class:`Graph` keeps the symmetric
+indices and row pointers (``int32``; ``int64`` beyond 2^31 entries), no stored zeros.  :class:`Graph` keeps the symmetric
 adjacency of an ordinary undirected network the same way.
 
 Both are built from dense arrays, any scipy sparse format (array or matrix; CSR, CSC, COO, ...;
@@ -66,15 +66,16 @@ def _pattern_csr(matrix, what: str) -> sp.csr_array:
     csr.sum_duplicates()  # also sorts the indices
     csr.eliminate_zeros()
     n_rows, n_cols = csr.shape
-    out = sp.csr_array(
-        (
-            np.ones(csr.indices.size, dtype=np.int8),
-            csr.indices.astype(np.int32, copy=False),
-            csr.indptr.astype(np.int64, copy=False),
-        ),
-        shape=(n_rows, n_cols),
-    )
+    # int32 indices and row pointers (half the memory traffic of int64 in the kernels);
+    # int64 only for graphs too large for int32
+    big = max(csr.indices.size, n_rows, n_cols) >= 2**31 - 1
+    index = np.int64 if big else np.int32
+    out = sp.csr_array((n_rows, n_cols), dtype=np.int8)
+    out.indices = csr.indices.astype(index)
+    out.indptr = csr.indptr.astype(index)
+    out.data = np.ones(csr.indices.size, dtype=np.int8)
     out.has_sorted_indices = True
+    out.has_canonical_format = True
     return out
 
 
@@ -278,7 +279,7 @@ class BipartiteLayer:
     # -- views -------------------------------------------------------------------------------
     @property
     def csr(self) -> sp.csr_array:
-        """The canonical CSR biadjacency (int8 ones, sorted int32 indices, int64 indptr)."""
+        """The canonical CSR biadjacency (int8 ones, sorted int32 indices and indptr)."""
         return self._csr
 
     @property

@@ -286,6 +286,8 @@ def bipartite_l3_direct(indptr, indices, t_indptr, t_indices, deg_in, deg_out, r
                 for q in range(t_indptr[a], t_indptr[a + 1]):
                     b = t_indices[q]
                     gb = fac_in[b]
+                    if gb == 0.0:  # N(b) within N(i): b adds only to links of i
+                        continue
                     for s in range(indptr[b], indptr[b + 1]):
                         o = indices[s]
                         if cnt_out[o] == 0:

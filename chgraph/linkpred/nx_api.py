@@ -89,11 +89,17 @@ def predict_links(G, method: str = "CH3-L3", ebunch: Iterable | None = None, *,
         graph = Graph.from_networkx(G)
         index = {n: i for i, n in enumerate(graph.labels)}
         pairs = [_check_pair(G, pair) for pair in (nx.non_edges(G) if ebunch is None else ebunch)]
-        idx = [(index[u], index[v]) for u, v in pairs]
+        # score every pair from its lower index, as link_scores does: (u, v) and (v, u) agree
+        idx = [sorted((index[u], index[v])) for u, v in pairs]
         scorer, width = UnipartiteScorer(graph, predictor, internal), graph.n_nodes
     idx = np.array(idx, dtype=np.int64).reshape(-1, 2)
     rows, pos = np.unique(idx[:, 0], return_inverse=True)
-    dense = scorer.rows(rows) if rows.size else np.zeros((0, width))
+    if not rows.size:
+        dense = np.zeros((0, width))
+    elif bipartite:
+        dense = scorer.rows(rows)
+    else:
+        dense = scorer.rows(rows, upper_only=True)
     scores = dense[pos, idx[:, 1]].tolist()
     return iter([(u, v, s) for (u, v), s in zip(pairs, scores, strict=True)])
 

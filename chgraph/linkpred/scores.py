@@ -129,6 +129,12 @@ class BipartiteScorer:
         self.strategy = strategy
         cost = {"wedge": wedge, "gram": gram, "direct": (n_in, n_out)}[strategy]
         self.transposed = cost[1] < cost[0]
+        if strategy == "wedge":
+            # wedge codes are uint16 counts di <= k_a; di = k_a = 2^16 may wrap to 0 harmlessly
+            # (such a wedge reaches only links of the seed, zeroed at the end), larger may not
+            k_cols = k_in if self.transposed else k_out
+            if k_cols.size and k_cols.max() > 2**16:
+                raise ValueError("the wedge kernel needs output degrees below 2^16")
         fwd, bwd = (layer.csc, layer.csr) if self.transposed else (layer.csr, layer.csc)
         self._fwd, self._bwd = fwd, bwd
         self._deg_in = np.diff(fwd.indptr).astype(np.int64)
@@ -179,6 +185,7 @@ class BipartiteScorer:
     def kernel_rows_dense(self, krows: np.ndarray) -> np.ndarray:
         """Dense scores of rows ``krows`` of the kernel's orientation (``B^T`` when
         :attr:`transposed`)."""
+        krows = _as_index(krows, self.kernel_rows)
         if self.predictor.node_based:
             return self._node_based_scores()[krows].toarray()
         return self._kernel(krows)
@@ -197,7 +204,7 @@ class BipartiteScorer:
         if self.predictor.node_based:
             return self._node_based_scores().toarray()
         full = self._kernel(np.arange(self.kernel_rows, dtype=np.int64))
-        return np.ascontiguousarray(full.T) if self.transposed else full
+        return full.T if self.transposed else full
 
     # -- node-based approximation (CHTs) ------------------------------------------------------
     def _node_based_scores(self) -> sp.csr_array:

@@ -130,7 +130,6 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
                               allowed_cols)
     k = _check_k(k, stream.n_candidates)
     weighted = _TopK(k)
-    fill = _TopK(k) if zero_scores == "uniform" else None
     n_positive = 0
     for flat, scores in stream.blocks():
         pos = scores > 0.0
@@ -139,20 +138,23 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
         if n:
             u = 1.0 - rng.random(n)  # in (0, 1]
             weighted.push(np.log(u) / scores[pos], flat[pos], scores[pos])
-        if fill is not None and n < scores.size:
-            zero_flat = flat[~pos]
-            fill.push(rng.random(zero_flat.size), zero_flat, np.zeros(zero_flat.size))
     _, flat, picked = weighted.result()
     if n_positive < k:
-        if fill is None:
+        if zero_scores == "error":
             raise ValueError(
                 f"only {n_positive} candidate(s) have a positive {stream.method} score, fewer "
                 f"than k={k}; pass zero_scores='uniform' to draw the rest uniformly among the "
                 "zero-score candidates, or use top_k_links"
             )
+        # every positive candidate is taken; a second pass, without scores, draws the rest
+        positive = np.sort(flat)
+        fill = _TopK(k - n_positive)
+        for cand, _ in stream.blocks(with_scores=False):
+            zero = cand[~np.isin(cand, positive, assume_unique=True)]
+            fill.push(rng.random(zero.size), zero)
         _, extra, _ = fill.result()
-        flat = np.concatenate([flat, extra[: k - n_positive]])
-        picked = np.concatenate([picked, np.zeros(k - n_positive)])
+        flat = np.concatenate([flat, extra])
+        picked = np.concatenate([picked, np.zeros(extra.size)])
     rows, cols = np.divmod(flat, stream.n_cols)
     return rows, cols, picked
 
@@ -272,13 +274,14 @@ class _CandidateStream:
             n = graph.n_nodes
             self.n_candidates = n * (n - 1) // 2 - graph.n_links
 
-    def blocks(self):
+    def blocks(self, with_scores: bool = True):
+        """Yield ``(flat, scores)`` per block; ``scores`` is None when not ``with_scores``."""
         if self.bipartite:
-            yield from self._bipartite_blocks()
+            yield from self._bipartite_blocks(with_scores)
         else:
-            yield from self._unipartite_blocks()
+            yield from self._unipartite_blocks(with_scores)
 
-    def _bipartite_blocks(self):
+    def _bipartite_blocks(self, with_scores: bool):
         scorer = self.scorer
         n_in, n_out = self.layer.shape
         if scorer.transposed:  # kernel rows are the layer's columns
@@ -292,8 +295,7 @@ class _CandidateStream:
         step = max(1, BLOCK_ENTRIES // max(width, 1))
         for start in range(0, krows.size, step):
             chunk = krows[start:start + step].astype(np.int64)
-            dense = scorer.kernel_rows_dense(chunk)
-            cand = np.ones(dense.shape, dtype=bool)
+            cand = np.ones((chunk.size, width), dtype=bool)
             if other_mask is not None:
                 cand &= other_mask[None, :]
             sub = links[chunk]
@@ -307,18 +309,24 @@ class _CandidateStream:
             if scorer.transposed:  # keep a row-major order inside the block
                 order = np.argsort(flat, kind="stable")
                 flat, r_loc, c_loc = flat[order], r_loc[order], c_loc[order]
-            yield flat, dense[r_loc, c_loc]
+            if not with_scores:
+                yield flat, None
+                continue
+            yield flat, scorer.kernel_rows_dense(chunk)[r_loc, c_loc]
 
-    def _unipartite_blocks(self):
+    def _unipartite_blocks(self, with_scores: bool):
         graph = self.graph
         n = graph.n_nodes
         csr = graph.csr
         step = max(1, BLOCK_ENTRIES // max(n, 1))
         for start in range(0, n, step):
             chunk = np.arange(start, min(n, start + step), dtype=np.int64)
-            dense = self.scorer.rows(chunk, upper_only=True)
             cand = np.arange(n)[None, :] > chunk[:, None]
             sub = csr[chunk]
             cand[np.repeat(np.arange(chunk.size), np.diff(sub.indptr)), sub.indices] = False
             r_loc, c_loc = np.nonzero(cand)
+            if not with_scores:
+                yield chunk[r_loc] * n + c_loc, None
+                continue
+            dense = self.scorer.rows(chunk, upper_only=True)
             yield chunk[r_loc] * n + c_loc, dense[r_loc, c_loc]
