@@ -4,10 +4,15 @@ A sparse layer is a bipartite graph on CSR (:class:`BipartiteLayer`); an ordinar
 :class:`Graph`. :func:`link_scores` computes exact Cannistraci-Hebb scores (CH3-L3 and its
 family) with Numba kernels; :func:`top_k_links` and :func:`sample_links` select candidate links
 without a dense score matrix; :func:`predict_links` is the networkx-style interface.
+:mod:`chgraph.evolution` evolves the topology of a chain of sparse layers (CH-SNN / CHT:
+initial topologies, SSWI, LRS removal, percolation, CH3-L3 regrowth, the schedule);
+:func:`evolve` and :class:`EvolutionSchedule` are re-exported here.
 
 chgraph never imports torch.
 """
 
+from . import evolution
+from .evolution import EvolutionResult, EvolutionSchedule, evolve
 from .graph import BipartiteLayer, Graph, as_graph, as_layer
 from .linkpred import (
     METHODS,
@@ -31,5 +36,9 @@ __all__ = [
     "top_k_links",
     "sample_links",
     "predict_links",
+    "evolution",
+    "evolve",
+    "EvolutionSchedule",
+    "EvolutionResult",
 ]
 __version__ = "0.1.0"

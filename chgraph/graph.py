@@ -3,8 +3,8 @@
 A sparse linear layer with ``n_in`` inputs and ``n_out`` outputs is a bipartite graph whose
 biadjacency ``B`` is ``n_in x n_out`` (rows = presynaptic inputs, columns = postsynaptic outputs).
 :class:`BipartiteLayer` keeps ``B`` as a canonical CSR pattern: sorted, duplicate-free column
-indices and row pointers (``int32``; ``int64`` beyond 2^31 entries), no stored zeros.  :class:`Graph` keeps the symmetric
-adjacency of an ordinary undirected network the same way.
+indices and row pointers (``int32``; ``int64`` beyond 2^31 entries), no stored zeros.
+:class:`Graph` keeps the symmetric adjacency of an ordinary undirected network the same way.
 
 Both are built from dense arrays, any scipy sparse format (array or matrix; CSR, CSC, COO, ...;
 unsorted or duplicate indices; int32 or int64 indices; bool, int or float data), edge lists,

@@ -10,20 +10,25 @@ import numbers
 
 import numpy as np
 
+from .._checks import as_rng
 from ..graph import as_graph, as_layer
 from .registry import get_method
+from .sampling import top_k_flat, uniform_sample, weighted_sample
 from .scores import BipartiteScorer, UnipartiteScorer, _check_internal
 
 __all__ = ["top_k_links", "sample_links"]
 
 #: Scores held in memory at once while streaming (float64 entries per block).
 BLOCK_ENTRIES = 1 << 21
+#: Largest layer (entries) that ``engine="auto"`` scores at once (64 MiB of float64).
+DENSE_ENTRIES = 1 << 23
+ENGINES = ("auto", "dense", "stream")
 
 
 def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = True,
                 ties: str = "index", allowed_rows=None, allowed_cols=None,
-                internal_degree: str = "path"):
-    """The ``k`` best-scoring candidate links, without building the dense score matrix.
+                internal_degree: str = "path", engine: str = "auto"):
+    """The ``k`` best-scoring candidate links, in memory bounded by ``k`` if need be.
 
     Candidates are the non-links: pairs ``(i, o)`` with ``B[i, o] = 0`` of a layer (restricted
     to ``allowed_rows`` x ``allowed_cols`` when given), or the non-adjacent pairs ``u < v`` of
@@ -50,6 +55,12 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
     internal_degree : {"path", "community"}
         See :func:`chgraph.link_scores`.
 
+    engine : {"auto", "dense", "stream"}
+        ``"dense"`` scores the whole layer at once (``n_in x n_out`` float64; fastest),
+        ``"stream"`` in blocks of :data:`BLOCK_ENTRIES` keeping ``O(k)`` candidates (bounded
+        memory); ``"auto"`` is dense up to :data:`DENSE_ENTRIES` entries. Unipartite graphs
+        always stream. Both engines are exact; for one seed they draw different samples.
+
     Returns
     -------
     rows, cols : numpy.ndarray of int64
@@ -70,6 +81,8 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
     stream = _CandidateStream(matrix, method, bipartite, internal_degree, allowed_rows,
                               allowed_cols)
     k = _check_k(k, stream.n_candidates)
+    if stream.use_dense(engine):
+        return stream.dense_top_k(k, ties)
     best = _TopK(k, keep_ties=ties == "all")
     for flat, scores in stream.blocks():
         best.push(scores, flat)
@@ -80,15 +93,17 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
 
 def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool = True,
                  zero_scores: str = "error", allowed_rows=None, allowed_cols=None,
-                 internal_degree: str = "path"):
+                 internal_degree: str = "path", engine: str = "auto"):
     """Sample ``k`` candidate links without replacement, with probability proportional to score.
 
     The result has the distribution of ``k`` successive draws, each proportional to score
     among the candidates not drawn yet (the soft rule of CHTs/CH-SNN regrowth). It is
-    computed in one streaming pass with the exponential-keys method of Efraimidis and
-    Spirakis: each positive candidate gets the key ``log(U) / score``, ``U ~ Uniform(0, 1]``,
-    and the ``k`` largest keys win. The random numbers are drawn block by block in a fixed
-    order, so the same ``rng`` state gives the same links, whatever the thread count.
+    computed on the dense scores by exact successive draws (with replacement, repeats
+    redrawn: :func:`chgraph.linkpred.sampling.weighted_sample`), or, streaming, in one pass
+    with the exponential-keys method of Efraimidis and Spirakis: each positive candidate gets
+    the key ``log(U) / score``, ``U ~ Uniform(0, 1]``, and the ``k`` largest keys win. The
+    random numbers are drawn in a fixed order, so the same ``rng`` state gives the same links,
+    whatever the thread count.
 
     Parameters
     ----------
@@ -102,6 +117,12 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
         What to do when fewer than ``k`` candidates have a positive score: raise a
         ``ValueError`` (default), or draw the shortfall uniformly among the zero-score
         candidates (they are returned last, with score 0).
+
+    engine : {"auto", "dense", "stream"}
+        ``"dense"`` scores the whole layer at once (``n_in x n_out`` float64; fastest),
+        ``"stream"`` in blocks of :data:`BLOCK_ENTRIES` keeping ``O(k)`` candidates (bounded
+        memory); ``"auto"`` is dense up to :data:`DENSE_ENTRIES` entries. Unipartite graphs
+        always stream. Both engines are exact; for one seed they draw different samples.
 
     Returns
     -------
@@ -125,10 +146,12 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
     """
     if zero_scores not in ("error", "uniform"):
         raise ValueError(f"zero_scores must be 'error' or 'uniform', got {zero_scores!r}")
-    rng = _check_rng(rng)
+    rng = as_rng(rng)
     stream = _CandidateStream(matrix, method, bipartite, internal_degree, allowed_rows,
                               allowed_cols)
     k = _check_k(k, stream.n_candidates)
+    if stream.use_dense(engine):
+        return stream.dense_sample(k, rng, zero_scores)
     weighted = _TopK(k)
     n_positive = 0
     for flat, scores in stream.blocks():
@@ -141,11 +164,7 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
     _, flat, picked = weighted.result()
     if n_positive < k:
         if zero_scores == "error":
-            raise ValueError(
-                f"only {n_positive} candidate(s) have a positive {stream.method} score, fewer "
-                f"than k={k}; pass zero_scores='uniform' to draw the rest uniformly among the "
-                "zero-score candidates, or use top_k_links"
-            )
+            raise ValueError(stream._shortfall_message(n_positive, k))
         # every positive candidate is taken; a second pass, without scores, draws the rest
         positive = np.sort(flat)
         fill = _TopK(k - n_positive)
@@ -171,17 +190,6 @@ def _check_k(k, n_candidates: int) -> int:
     if k > n_candidates:
         raise ValueError(f"k={k} is larger than the number of candidate links ({n_candidates})")
     return k
-
-
-def _check_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        "rng must be a numpy.random.Generator or an integer seed (sampling is always "
-        f"reproducible), got {type(rng).__name__}"
-    )
 
 
 def _check_mask(mask, n: int, name: str) -> np.ndarray | None:
@@ -273,6 +281,72 @@ class _CandidateStream:
             self.scorer = UnipartiteScorer(graph, predictor, internal)
             n = graph.n_nodes
             self.n_candidates = n * (n - 1) // 2 - graph.n_links
+
+    def use_dense(self, engine: str) -> bool:
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        if not self.bipartite:
+            if engine == "dense":
+                raise ValueError("engine='dense' applies to bipartite layers only")
+            return False
+        n_in, n_out = self.layer.shape
+        return engine == "dense" or (engine == "auto" and n_in * n_out <= DENSE_ENTRIES)
+
+    def _dense_scores(self) -> np.ndarray:
+        """Dense scores in the layer's orientation (C order), 0 off the allowed rows/cols
+        (and, as always, at links): the positive entries are candidates."""
+        scores = np.ascontiguousarray(self.scorer.all())
+        if self.allowed_rows is not None:
+            scores[~self.allowed_rows, :] = 0.0
+        if self.allowed_cols is not None:
+            scores[:, ~self.allowed_cols] = 0.0
+        return scores
+
+    def _allowed(self):
+        n_in, n_out = self.layer.shape
+        ar = np.ones(n_in, bool) if self.allowed_rows is None else self.allowed_rows
+        ac = np.ones(n_out, bool) if self.allowed_cols is None else self.allowed_cols
+        return ar, ac
+
+    def dense_top_k(self, k: int, ties: str):
+        scores = self._dense_scores()
+        ar, ac = self._allowed()
+        cand = ar[:, None] & ac[None, :]
+        csr = self.layer.csr
+        cand[np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr)), csr.indices] = False
+        flat = np.flatnonzero(cand)  # ascending: position order is index order
+        vals = scores.ravel()[flat]
+        sel = top_k_flat(vals, k)
+        if ties == "all" and k:
+            extra = np.flatnonzero(vals == vals[sel[-1]])
+            sel = np.concatenate([sel, np.setdiff1d(extra, sel, assume_unique=True)])
+        rows, cols = np.divmod(flat[sel], self.n_cols)
+        return rows, cols, vals[sel]
+
+    def dense_sample(self, k: int, rng, zero_scores: str):
+        w = self._dense_scores().ravel()
+        picked = weighted_sample(w, k, rng, short_ok=True)
+        if picked is None:
+            positive = np.flatnonzero(w > 0.0)
+            if zero_scores == "error":
+                raise ValueError(self._shortfall_message(positive.size, k))
+            picked = positive[weighted_sample(w[positive], positive.size, rng)]
+            csr = self.layer.csr
+            links = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr)) * self.n_cols
+            links += csr.indices
+            ar, ac = self._allowed()
+            fill = uniform_sample(np.flatnonzero(ar), np.flatnonzero(ac), self.n_cols,
+                                  np.concatenate([links, picked]), k - picked.size, rng)
+            picked = np.concatenate([picked, fill])
+        rows, cols = np.divmod(picked, self.n_cols)
+        return rows, cols, w[picked]
+
+    def _shortfall_message(self, n_positive: int, k: int) -> str:
+        return (
+            f"only {n_positive} candidate(s) have a positive {self.method} score, fewer than "
+            f"k={k}; pass zero_scores='uniform' to draw the rest uniformly among the "
+            "zero-score candidates, or use top_k_links"
+        )
 
     def blocks(self, with_scores: bool = True):
         """Yield ``(flat, scores)`` per block; ``scores`` is None when not ``with_scores``."""

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import chgraph
+from chgraph.linkpred import selection
 from tests import oracle
 from tests.strategies import adjacency, biadjacency
 
@@ -19,6 +20,15 @@ sample_links = chgraph.sample_links
 METHODS_BIP = ("CN-L3", "CH3-L3", "CH3.1-L3", "CH2-L3n")
 METHODS_UNI = ("CH3-L3", "CN-L3", "CH2-L2")
 P_MIN = 1e-3  # chi-square tests: fixed seeds, so deterministic; the bound is what they check
+
+
+@pytest.fixture(autouse=True, params=["dense", "stream"])
+def engine(request, monkeypatch):
+    """Every test runs with both selection engines: "auto" picks dense for these small
+    layers, and streams when DENSE_ENTRIES is 0."""
+    if request.param == "stream":
+        monkeypatch.setattr(selection, "DENSE_ENTRIES", 0)
+    return request.param
 
 
 # ------------------------------------------------------------------------------------------
@@ -201,7 +211,6 @@ def test_selection_bad_arguments():
 
 def test_top_k_in_small_blocks(monkeypatch):
     """Streaming in tiny blocks (many blocks, ties across blocks) gives the same selection."""
-    from chgraph.linkpred import selection
 
     rng = np.random.default_rng(3)
     B = (rng.random((23, 17)) < 0.25).astype(np.int8)
@@ -425,7 +434,6 @@ def _orientation_layer(shape, rng):
 
 @pytest.mark.parametrize("shape", [(3, 16), (16, 3), (9, 9)])
 def test_selection_with_masks_in_both_orientations(shape, monkeypatch):
-    from chgraph.linkpred import selection
     from chgraph.linkpred.scores import BipartiteScorer
 
     rng = np.random.default_rng(sum(shape))
@@ -458,3 +466,16 @@ def test_selection_with_masks_in_both_orientations(shape, monkeypatch):
             assert set(zip(rows.tolist(), cols.tolist(), strict=True)) == set(
                 zip(*np.nonzero(mask), strict=True))
             assert np.array_equal(scores, S[rows, cols])
+
+
+def test_engines_agree_on_top_k_and_reject_bad_names():
+    B = np.random.default_rng(3).random((40, 50)) < 0.1
+    rows = np.random.default_rng(4).random(40) < 0.8
+    dense = top_k_links(B, 60, engine="dense", allowed_rows=rows)
+    stream = top_k_links(B, 60, engine="stream", allowed_rows=rows)
+    for a, b in zip(dense, stream, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="engine"):
+        sample_links(B, 3, rng=0, engine="gpu")
+    with pytest.raises(ValueError, match="bipartite layers only"):
+        top_k_links(np.zeros((4, 4)), 1, bipartite=False, engine="dense")

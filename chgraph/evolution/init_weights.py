@@ -1,0 +1,141 @@
+"""Weight initialisation on a sparse topology: SSWI (CH-SNN) and SWI (CHT), SPEC section 3.2.
+
+``W ~ N(0, s^2)`` on the links of the mask, exactly 0 elsewhere. ``n`` is the dense fan-in
+(``n_in``), ``S`` the structural sparsity of the mask (``1 - links / (n_in n_out)``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ._util import as_mask, as_rng
+
+__all__ = ["temporal_sparsity", "sswi_std", "sswi", "swi_std", "swi"]
+
+POSITIONS = ("first", "hidden", "last")
+
+
+def temporal_sparsity(spikes) -> float:
+    """``St = 1 - mean firing probability`` of recorded 0/1 spike trains.
+
+    >>> temporal_sparsity(np.array([[1, 0], [0, 0]]))
+    0.75
+    """
+    x = np.asarray(spikes)
+    if x.size == 0:
+        raise ValueError("spikes is empty")
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_) or np.iscomplexobj(x):
+        raise TypeError(f"spikes must hold real numbers or booleans, got dtype {x.dtype}")
+    mean = float(np.mean(x, dtype=np.float64))
+    if not math.isfinite(mean):
+        raise ValueError("spikes has non-finite entries")
+    return 1.0 - mean
+
+
+def _real(name: str, value, *, positive: bool = False, unit: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0 or (positive and v == 0) or (unit and v > 1):
+        rng_txt = "in [0, 1]" if unit else ("> 0" if positive else ">= 0")
+        raise ValueError(f"{name} must be finite and {rng_txt}, got {value!r}")
+    return v
+
+
+def _fan_in_and_sparsity(mask: np.ndarray) -> tuple[int, float]:
+    n_in, n_out = mask.shape
+    links = int(np.count_nonzero(mask))
+    if links == 0:
+        raise ValueError("the mask has no links to initialise")
+    return n_in, 1.0 - links / (n_in * n_out)
+
+
+def sswi_std(position: str, fan_in: int, sparsity: float, *, st: float | None = None,
+             theta: float | None = None) -> float:
+    """Standard deviation ``s`` of SSWI.
+
+    * ``"first"``: ``s^2 = St / (n (1 - S))`` (needs ``st``)
+    * ``"hidden"``: ``s^2 = theta^2 sqrt(pi) / (sqrt(2) e^(-1/2) n (1 - S))`` (needs ``theta``)
+    * ``"last"``: ``s^2 = theta^2 sqrt(pi) / (sqrt(2) e^(-1/2) n)`` (needs ``theta``)
+
+    Examples
+    --------
+    >>> round(sswi_std("first", 100, 0.9, st=0.8), 6)
+    0.282843
+    >>> round(sswi_std("last", 100, 0.0, theta=1.0), 6)
+    0.143749
+    """
+    if position not in POSITIONS:
+        raise ValueError(f"position must be one of {POSITIONS}, got {position!r}")
+    if isinstance(fan_in, bool) or not isinstance(fan_in, numbers.Integral) or fan_in < 1:
+        raise ValueError(f"fan_in must be a positive integer, got {fan_in!r}")
+    s = _real("sparsity", sparsity, unit=True)
+    if s >= 1.0:
+        raise ValueError("sparsity must be < 1 (the layer needs links)")
+    if position == "first":
+        if st is None:
+            raise ValueError("the first layer's SSWI needs st (temporal sparsity of its input)")
+        var = _real("st", st, unit=True) / (fan_in * (1.0 - s))
+    else:
+        if theta is None:
+            raise ValueError(f"the {position} layer's SSWI needs theta (firing threshold)")
+        t = _real("theta", theta, positive=True)
+        var = t * t * math.sqrt(math.pi) / (math.sqrt(2.0) * math.exp(-0.5) * fan_in)
+        if position == "hidden":
+            var /= 1.0 - s
+    return math.sqrt(var)
+
+
+def _normal_on_links(mask: np.ndarray, std: float, rng, dtype) -> np.ndarray:
+    rng = as_rng(rng)
+    w = np.zeros(mask.shape, dtype=dtype)
+    flat = np.flatnonzero(mask)
+    w.flat[flat] = rng.normal(0.0, std, flat.size)
+    return w
+
+
+def sswi(mask, position: str, rng, *, st: float | None = None, theta: float | None = None,
+         dtype=np.float32) -> np.ndarray:
+    """SSWI weights for a mask: ``N(0, s^2)`` on its links (row-major draw order), 0 elsewhere.
+
+    ``n`` and ``S`` are read from the mask; see :func:`sswi_std` for ``position``, ``st`` and
+    ``theta``.
+
+    Examples
+    --------
+    >>> w = sswi(np.eye(3, dtype=bool), "hidden", rng=0, theta=1.0)
+    >>> bool(np.all(w[~np.eye(3, dtype=bool)] == 0)), w.dtype.name
+    (True, 'float32')
+    """
+    m = as_mask(mask)
+    n, s = _fan_in_and_sparsity(m)
+    return _normal_on_links(m, sswi_std(position, n, s, st=st, theta=theta), rng, dtype)
+
+
+def swi_std(fan_in: int, sparsity: float) -> float:
+    """CHT's sparse weight initialisation: ``s^2 = 2 / (n (1 - S))``.
+
+    >>> swi_std(50, 0.75)
+    0.4
+    """
+    if isinstance(fan_in, bool) or not isinstance(fan_in, numbers.Integral) or fan_in < 1:
+        raise ValueError(f"fan_in must be a positive integer, got {fan_in!r}")
+    s = _real("sparsity", sparsity, unit=True)
+    if s >= 1.0:
+        raise ValueError("sparsity must be < 1 (the layer needs links)")
+    return math.sqrt(2.0 / (fan_in * (1.0 - s)))
+
+
+def swi(mask, rng, *, dtype=np.float32) -> np.ndarray:
+    """CHT's SWI weights for a mask: ``N(0, 2 / (n (1 - S)))`` on its links, 0 elsewhere.
+
+    >>> w = swi(np.ones((2, 2), dtype=bool), rng=0)
+    >>> w.shape, w.dtype.name
+    ((2, 2), 'float32')
+    """
+    m = as_mask(mask)
+    n, s = _fan_in_and_sparsity(m)
+    return _normal_on_links(m, swi_std(n, s), rng, dtype)

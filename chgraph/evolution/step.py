@@ -1,0 +1,296 @@
+"""One topology-evolution step over a chain of layers: removal, percolation, regrowth.
+
+:func:`evolve` works on numpy weights and masks in the engine's orientation (``n_in x n_out``,
+rows = inputs); it returns new arrays and never modifies the caller's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import time
+
+import numpy as np
+
+from ._util import as_mask, as_rng, as_weights, round_half_up
+from .percolation import check_chain_shapes, percolate_links
+from .regrowth import check_scores, regrow_links
+from .removal import keep_links, link_removal_scores
+from .schedule import EvolutionSchedule
+
+__all__ = ["LayerStats", "EvolutionResult", "evolve"]
+
+
+@dataclasses.dataclass
+class LayerStats:
+    """Statistics of one layer after one evolution step.
+
+    ``removed``: links removed by the removal rule; ``percolated``: links removed because they
+    touched a dead neuron; ``regrown``: links added (``filled_random`` of them uniformly,
+    because positive scores ran out; ``shortfall`` links could not be placed for lack of
+    candidates); ``overlap``: ``|removed & regrown| / |regrown|`` over all links lost this step
+    (0 when nothing was regrown); ``links`` / ``target``: links after the step and the target;
+    ``live_inputs`` / ``live_outputs``: live neurons on each side; ``evolved``: removal ran
+    (not dense, not stopped); ``dense``; ``stopped``: the layer is stopped after this step;
+    ``seconds``: time spent on this layer by ``removal`` and ``regrowth``, and the part of
+    ``regrowth`` spent in chgraph's link prediction and selection (``scoring``).
+    """
+
+    layer: int
+    dense: bool
+    evolved: bool
+    removed: int
+    percolated: int
+    regrown: int
+    filled_random: int
+    shortfall: int
+    overlap: float
+    links: int
+    target: int
+    live_inputs: int
+    live_outputs: int
+    stopped: bool
+    seconds: dict
+
+    def to_dict(self) -> dict:
+        """The statistics as a plain dict."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class EvolutionResult:
+    """What :func:`evolve` returns.
+
+    ``masks``, ``weights``: new arrays per layer (weights keep their dtype; exactly 0 off the
+    mask and at regrown links); ``removed_links`` / ``regrown_links``: flat indices
+    ``row * n_out + col`` of the links lost (removal and percolation) and added, per layer
+    (a link may be in both: it was removed and regrown, its weight is now 0);
+    :attr:`removed` / :attr:`regrown` give them as boolean masks, for zeroing optimiser state;
+    ``stats``: one :class:`LayerStats` per layer; ``schedule``: the updated schedule (state:
+    stopped layers, targets, update count); ``seconds``: time per stage for the whole chain
+    (``prepare``, ``removal``, ``percolation``, ``regrowth``, ``assemble``, ``total``);
+    ``zeta``, ``temperature``: the values used at this step.
+    """
+
+    masks: list
+    weights: list
+    removed_links: list
+    regrown_links: list
+    stats: list
+    schedule: EvolutionSchedule
+    seconds: dict
+    zeta: float
+    temperature: float
+
+    def _as_masks(self, flats) -> list:
+        out = []
+        for m, flat in zip(self.masks, flats, strict=True):
+            b = np.zeros(m.shape, dtype=bool)
+            b.flat[flat] = True
+            out.append(b)
+        return out
+
+    @property
+    def removed(self) -> list:
+        """Boolean masks of the links lost this step, per layer."""
+        return self._as_masks(self.removed_links)
+
+    @property
+    def regrown(self) -> list:
+        """Boolean masks of the links added this step, per layer."""
+        return self._as_masks(self.regrown_links)
+
+    @property
+    def live_fraction(self) -> float:
+        """Fraction of live hidden neurons (inputs of every layer but the first); 1.0 if none.
+
+        Counted on the input side of layers 1..L-1.
+        """
+        hidden = self.stats[1:]
+        total = sum(self.masks[s.layer].shape[0] for s in hidden)
+        return 1.0 if total == 0 else sum(s.live_inputs for s in hidden) / total
+
+
+def _check_inputs(weights, masks, schedule, step, dense, regrowth_scores):
+    if not isinstance(schedule, EvolutionSchedule):
+        raise TypeError(f"schedule must be an EvolutionSchedule, got {type(schedule).__name__}")
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+        raise ValueError(f"step must be a non-negative integer, got {step!r}")
+    if isinstance(weights, np.ndarray) or isinstance(masks, np.ndarray):
+        raise TypeError("weights and masks must be sequences of 2-D arrays, one per layer")
+    weights, masks = list(weights), list(masks)
+    if len(weights) != len(masks) or not weights:
+        raise ValueError(f"need one weight and one mask per layer, got {len(weights)} weights "
+                         f"and {len(masks)} masks")
+    ws = [as_weights(w, f"weights[{l}]") for l, w in enumerate(weights)]
+    ms = [as_mask(m, f"masks[{l}]") for l, m in enumerate(masks)]
+    for l, (w, m) in enumerate(zip(ws, ms, strict=True)):
+        if w.shape != m.shape:
+            raise ValueError(f"layer {l}: weights {w.shape} and mask {m.shape} differ in shape")
+    shapes = [m.shape for m in ms]
+    check_chain_shapes(shapes)
+    n = len(ms)
+    if dense is None:
+        dense = [bool(m.all()) for m in ms]
+    else:
+        dense = [bool(d) for d in dense]
+        if len(dense) != n:
+            raise ValueError(f"dense has {len(dense)} entries for {n} layers")
+    for name in ("stopped", "targets"):
+        v = getattr(schedule, name)
+        if v is not None and len(v) != n:
+            raise ValueError(f"schedule.{name} has {len(v)} entries for {n} layers")
+    scores = [None] * n
+    if schedule.regrowth == "scores":
+        if regrowth_scores is None or len(regrowth_scores) != n:
+            raise ValueError("regrowth 'scores' needs regrowth_scores: one array (or None for "
+                             "dense layers) per layer")
+        scores = [None if dense[l] else check_scores(s, shapes[l], f"regrowth_scores[{l}]")
+                  for l, s in enumerate(regrowth_scores)]
+    return ws, ms, shapes, dense, scores
+
+
+def evolve(weights, masks, schedule: EvolutionSchedule, step: int, rng, *, dense=None,
+           regrowth_scores=None) -> EvolutionResult:
+    """One topology update of a chain of layers: removal, percolation, regrowth.
+
+    For every layer that is neither dense nor stopped, ``floor(zeta(step) * links + 1/2)``
+    links are removed by the schedule's rule; then dead hidden neurons lose their links
+    (:mod:`~chgraph.evolution.percolation`); then every non-dense layer regrows
+    ``target - links`` links between live neurons with weight 0 (removed + percolated when at
+    target). Stopped layers only regrow what percolation took. Dense layers are never changed
+    (a dead neuron keeps its links in a dense layer). A dead neuron never comes back, since
+    candidates join live neurons only; if a layer has fewer candidates than links to regrow,
+    ``shortfall`` says how many are missing and later steps try again to reach the target.
+
+    Parameters
+    ----------
+    weights, masks : sequences of 2-D arrays ``n_in x n_out``
+        One per layer; layer ``l``'s ``n_out`` is layer ``l + 1``'s ``n_in``. Weights must be
+        finite; entries of ``masks`` != 0 are links. Not modified.
+    schedule : EvolutionSchedule
+        Rules, ``zeta(step)``, ``T(step)`` and per-layer state (targets default to the current
+        link counts at the first call).
+    step : int
+        The training step (for ``zeta`` and ``T``; the caller decides when to call, for
+        example with :meth:`EvolutionSchedule.should_update`).
+    rng : numpy.random.Generator or int
+        Draws are made layer by layer in a fixed order: the same seed gives the same result.
+    dense : sequence of bool, optional
+        Layers that stay dense (not evolved; they still count for percolation). Default: the
+        layers whose mask is full.
+    regrowth_scores : sequence of 2-D arrays, optional
+        For ``schedule.regrowth == "scores"``: non-negative scores per layer (``None`` for
+        dense layers), e.g. ``|gradient|`` (RigL).
+
+    Examples
+    --------
+    >>> from chgraph.evolution import EvolutionSchedule, random_equal_degree, swi
+    >>> masks = [random_equal_degree((20, 30), 0.8, rng=0), np.ones((30, 5), bool)]
+    >>> weights = [swi(m, rng=1) for m in masks]
+    >>> sched = EvolutionSchedule(total_steps=100, update_interval=10)
+    >>> res = evolve(weights, masks, sched, step=10, rng=2)
+    >>> int(res.masks[0].sum()) == int(masks[0].sum()), res.stats[1].dense
+    (True, True)
+    >>> bool(np.all(res.weights[0][~res.masks[0]] == 0))
+    True
+    """
+    t_start = time.perf_counter()
+    ws, ms, shapes, dense, scores = _check_inputs(weights, masks, schedule, step, dense,
+                                                  regrowth_scores)
+    rng = as_rng(rng)
+    n = len(ms)
+    stopped = list(schedule.stopped) if schedule.stopped is not None else [False] * n
+    flats = [np.flatnonzero(m) for m in ms]
+    targets = (list(schedule.targets) if schedule.targets is not None
+               else [int(f.size) for f in flats])
+    zeta = schedule.zeta_at(int(step))
+    temp = schedule.temperature_at(int(step))
+    seconds = [{"removal": 0.0, "regrowth": 0.0, "scoring": 0.0} for _ in range(n)]
+    t_prep = time.perf_counter()
+
+    # removal
+    kept, n_removed = [], [0] * n
+    for l in range(n):
+        t0 = time.perf_counter()
+        flat = flats[l]
+        evolving = not dense[l] and not stopped[l]
+        n_rm = min(round_half_up(zeta * flat.size), flat.size) if evolving else 0
+        if n_rm:
+            r, c = np.divmod(flat, shapes[l][1])
+            absw = np.abs(ws[l].ravel()[flat]).astype(np.float64)
+            s = link_removal_scores(absw, r, c, shapes[l], schedule.removal)
+            keep = keep_links(s, flat.size - n_rm, rng, mode=schedule.removal_mode,
+                              temperature=temp)
+            flat = flat[keep]
+        kept.append(flat)
+        n_removed[l] = n_rm
+        seconds[l]["removal"] = time.perf_counter() - t0
+    t_rem = time.perf_counter()
+
+    # percolation
+    rc = [np.divmod(f, shapes[l][1]) for l, f in enumerate(kept)]
+    keep, live = percolate_links([r for r, _ in rc], [c for _, c in rc], shapes, dense)
+    n_perc = [int(k.size - np.count_nonzero(k)) for k in keep]
+    kept = [f[k] for f, k in zip(kept, keep, strict=True)]
+    t_perc = time.perf_counter()
+
+    # regrowth
+    new_links, fills, shorts = [], [0] * n, [0] * n
+    for l in range(n):
+        t0 = time.perf_counter()
+        if dense[l]:
+            new = np.empty(0, np.int64)
+        else:
+            need = max(targets[l] - kept[l].size, 0)
+            new, fills[l], shorts[l] = regrow_links(
+                shapes[l], kept[l], need, rng, method=schedule.regrowth,
+                mode=schedule.regrowth_mode, scores=scores[l], live_rows=live[l],
+                live_cols=live[l + 1], engine=schedule.regrowth_engine, timings=seconds[l])
+        new_links.append(new)
+        seconds[l]["regrowth"] = time.perf_counter() - t0
+    t_reg = time.perf_counter()
+
+    # assemble
+    out_masks, out_weights, removed_links, stats = [], [], [], []
+    new_stopped = list(stopped)
+    for l in range(n):
+        if dense[l]:
+            out_masks.append(ms[l].copy())
+            out_weights.append(np.array(ws[l], copy=True))
+            removed_links.append(np.empty(0, np.int64))
+            lost, overlap = np.empty(0, np.int64), 0.0
+        else:
+            mask = np.zeros(shapes[l], dtype=bool)
+            mask.flat[kept[l]] = True
+            mask.flat[new_links[l]] = True
+            w = np.zeros(shapes[l], dtype=ws[l].dtype)
+            w.flat[kept[l]] = ws[l].ravel()[kept[l]]
+            out_masks.append(mask)
+            out_weights.append(w)
+            lost = np.setdiff1d(flats[l], kept[l], assume_unique=True)
+            removed_links.append(lost)
+            n_new = new_links[l].size
+            both = np.intersect1d(lost, new_links[l], assume_unique=True).size
+            overlap = both / n_new if n_new else 0.0
+            evolving = not stopped[l]
+            if (evolving and schedule.early_stop_overlap is not None and n_new
+                    and overlap > schedule.early_stop_overlap):
+                new_stopped[l] = True
+        stats.append(LayerStats(
+            layer=l, dense=dense[l], evolved=not dense[l] and not stopped[l],
+            removed=n_removed[l], percolated=n_perc[l], regrown=int(new_links[l].size),
+            filled_random=int(fills[l]), shortfall=int(shorts[l]), overlap=float(overlap),
+            links=int(kept[l].size + new_links[l].size), target=int(targets[l]),
+            live_inputs=int(np.count_nonzero(live[l])),
+            live_outputs=int(np.count_nonzero(live[l + 1])),
+            stopped=new_stopped[l], seconds=seconds[l]))
+    new_schedule = schedule.replace(stopped=new_stopped, targets=targets,
+                                    n_updates=schedule.n_updates + 1)
+    t_end = time.perf_counter()
+    total = {"prepare": t_prep - t_start, "removal": t_rem - t_prep,
+             "percolation": t_perc - t_rem, "regrowth": t_reg - t_perc,
+             "assemble": t_end - t_reg, "total": t_end - t_start}
+    return EvolutionResult(masks=out_masks, weights=out_weights, removed_links=removed_links,
+                           regrown_links=[np.sort(x) for x in new_links], stats=stats,
+                           schedule=new_schedule, seconds=total, zeta=zeta, temperature=temp)

@@ -1,0 +1,200 @@
+"""One evolution step over a chain: the invariants, as property-based tests."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chgraph.evolution import EvolutionSchedule, evolve, random_equal_degree, swi
+
+
+@st.composite
+def chains(draw):
+    sizes = draw(st.lists(st.integers(2, 9), min_size=2, max_size=4))
+    sparsity = draw(st.sampled_from([0.3, 0.5, 0.7, 0.85]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    shapes = list(zip(sizes[:-1], sizes[1:], strict=False))
+    dense_last = draw(st.booleans())
+    masks = []
+    for l, shape in enumerate(shapes):
+        if dense_last and l == len(shapes) - 1:
+            masks.append(np.ones(shape, bool))
+        else:
+            masks.append(random_equal_degree(shape, sparsity, rng))
+    weights = [swi(m, rng).astype(np.float64) for m in masks]
+    for w in weights:  # some exact zeros, as after a regrowth
+        w[rng.random(w.shape) < 0.1] = 0.0
+    schedule = EvolutionSchedule(
+        total_steps=40, update_interval=1,
+        removal=draw(st.sampled_from(["lrs", "magnitude", "relative_importance"])),
+        removal_mode=draw(st.sampled_from(["soft", "hard"])),
+        regrowth=draw(st.sampled_from(["CH3-L3", "random", "CH3-L3"])),
+        regrowth_mode=draw(st.sampled_from(["soft", "topk"])),
+        zeta=draw(st.sampled_from([0.3, 0.6, 1.0])),
+        early_stop_overlap=draw(st.sampled_from([None, 0.9])))
+    return weights, masks, schedule, seed
+
+
+def _live(masks):
+    live = []
+    for l in range(1, len(masks)):
+        live.append(masks[l - 1].any(axis=0) & masks[l].any(axis=1))
+    return live
+
+
+@given(chains())
+def test_invariants_over_several_steps(chain):
+    weights, masks, schedule, seed = chain
+    dense = [bool(m.all()) for m in masks]
+    rng = np.random.default_rng(seed)
+    targets = [int(m.sum()) for m in masks]
+    for step in (1, 5, 12):
+        w_in = [w.copy() for w in weights]
+        m_in = [m.copy() for m in masks]
+        res = evolve(weights, masks, schedule, step, rng)
+        # the caller's arrays are untouched
+        for a, b in zip(weights + masks, w_in + m_in, strict=True):
+            np.testing.assert_array_equal(a, b)
+        live = _live(res.masks)
+        removed, regrown = res.removed, res.regrown
+        for l, (s, m, w) in enumerate(zip(res.stats, res.masks, res.weights, strict=True)):
+            # masks and weights agree; kept weights unchanged; regrown weights 0
+            assert np.all(w[~m] == 0)
+            assert np.all(w[regrown[l]] == 0)
+            kept = m & ~regrown[l]
+            np.testing.assert_array_equal(w[kept], weights[l][kept])
+            assert not np.any(removed[l] & ~masks[l])
+            np.testing.assert_array_equal(m, (masks[l] & ~removed[l]) | regrown[l])
+            if dense[l]:
+                np.testing.assert_array_equal(m, masks[l])
+                np.testing.assert_array_equal(w, weights[l])
+                continue
+            # the number of links equals its target (unless the live candidates ran out)
+            assert s.links == int(m.sum()) == targets[l] - s.shortfall
+            rows = np.ones(m.shape[0], bool) if l == 0 else live[l - 1]
+            cols = np.ones(m.shape[1], bool) if l == len(masks) - 1 else live[l]
+            if s.shortfall:
+                assert m[np.ix_(rows, cols)].all()
+            # no link touches a dead neuron
+            assert not m[~rows].any() and not m[:, ~cols].any()
+            assert s.regrown == int(regrown[l].sum())
+            assert s.removed + s.percolated == int(removed[l].sum())
+            assert s.filled_random <= s.regrown
+        # the same seed gives the same result, bit for bit
+        again = evolve(weights, masks, schedule, step, np.random.default_rng(seed + step))
+        twice = evolve(weights, masks, schedule, step, np.random.default_rng(seed + step))
+        for a, b in zip(again.masks + again.weights, twice.masks + twice.weights, strict=True):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+        assert [x.regrown for x in again.stats] == [x.regrown for x in twice.stats]
+        weights, masks, schedule = res.weights, res.masks, res.schedule
+
+
+def test_result_fields_and_state():
+    rng = np.random.default_rng(0)
+    masks = [random_equal_degree((30, 40), 0.8, rng), random_equal_degree((40, 20), 0.8, rng),
+             np.ones((20, 5), bool)]
+    weights = [swi(m, rng) for m in masks]
+    sched = EvolutionSchedule(total_steps=100, update_interval=10)
+    res = evolve(weights, masks, sched, 10, rng=1)
+    assert sched.targets is None and sched.n_updates == 0  # not modified
+    assert res.schedule.targets == tuple(int(m.sum()) for m in masks)
+    assert res.schedule.n_updates == 1
+    assert res.zeta == pytest.approx(sched.zeta_at(10))
+    assert set(res.seconds) == {"prepare", "removal", "percolation", "regrowth", "assemble",
+                                "total"}
+    s0 = res.stats[0]
+    assert s0.removed == round(res.zeta * masks[0].sum())
+    assert s0.regrown == s0.removed + s0.percolated
+    assert set(s0.seconds) == {"removal", "regrowth", "scoring"}
+    assert 0 < s0.seconds["scoring"] <= s0.seconds["regrowth"]
+    assert res.stats[2].dense and not res.stats[2].evolved
+    assert isinstance(s0.to_dict(), dict)
+    assert 0 < res.live_fraction <= 1
+    assert all(w.dtype == np.float32 for w in res.weights)
+
+
+def test_early_stop_and_stopped_layers():
+    # 2 x 3 layer with 5 links, dense 3 x 1 classifier: 2 links are removed and every
+    # candidate left is a removed link or the one empty cell, so the overlap is >= 1/2
+    masks = [np.array([[0, 1, 1], [1, 1, 1]], bool), np.ones((3, 1), bool)]
+    weights = [np.arange(1.0, 7.0).reshape(2, 3) * masks[0], np.ones((3, 1))]
+    sched = EvolutionSchedule(total_steps=100, update_interval=1, zeta=0.4,
+                              zeta_decay="constant", early_stop_overlap=0.4)
+    for seed in range(5):
+        res = evolve(weights, masks, sched, 1, rng=seed)
+        s = res.stats[0]
+        assert s.removed == 2 and s.overlap >= 0.5
+        assert s.stopped and res.schedule.stopped == (True, False)
+        res2 = evolve(res.weights, res.masks, res.schedule, 2, rng=seed)
+        assert res2.stats[0].removed == 0 and not res2.stats[0].evolved
+        np.testing.assert_array_equal(res2.masks[0], res.masks[0])
+    res = evolve(weights, masks, sched.replace(early_stop_overlap=None), 1, rng=0)
+    assert not res.stats[0].stopped
+
+
+def test_rigl_style_scores_and_set_style_random():
+    rng = np.random.default_rng(2)
+    masks = [random_equal_degree((10, 12), 0.7, rng), np.ones((12, 3), bool)]
+    weights = [swi(m, rng) for m in masks]
+    grads = [np.abs(rng.normal(size=m.shape)) for m in masks]
+    sched = EvolutionSchedule(100, 1, removal="magnitude", removal_mode="hard",
+                              regrowth="scores", regrowth_mode="topk")
+    res = evolve(weights, masks, sched, 1, 0, regrowth_scores=[grads[0], None])
+    assert res.masks[0].sum() == masks[0].sum()
+    after = masks[0] & ~res.removed[0]  # after removal and percolation
+    cand = ~after & after.any(axis=0)[None, :]  # non-links between live neurons
+    new = res.regrown[0]
+    assert grads[0][new].min() >= grads[0][cand & ~new].max()
+    with pytest.raises(ValueError, match="regrowth_scores"):
+        evolve(weights, masks, sched, 1, 0)
+    res = evolve(weights, masks, sched.replace(regrowth="random"), 1, 0)
+    assert res.masks[0].sum() == masks[0].sum()
+
+
+@pytest.mark.parametrize("case", ["nan", "chain", "shape", "step", "count", "schedule"])
+def test_bad_input_leaves_arrays_untouched(case):
+    rng = np.random.default_rng(0)
+    masks = [rng.random((4, 5)) < 0.5, rng.random((5, 3)) < 0.5]
+    weights = [rng.normal(size=m.shape) * m for m in masks]
+    sched = EvolutionSchedule(100, 1)
+    kwargs = {}
+    if case == "nan":
+        weights[1][0, 0] = np.nan
+    elif case == "chain":
+        masks[1] = rng.random((6, 3)) < 0.5
+        weights[1] = np.ones((6, 3))
+    elif case == "shape":
+        weights[0] = np.ones((4, 6))
+    elif case == "step":
+        kwargs["step"] = -1
+    elif case == "count":
+        masks = masks[:1]
+    elif case == "schedule":
+        sched = sched.replace(stopped=[False])
+    before = [a.copy() for a in weights + masks]
+    with pytest.raises(ValueError):
+        evolve(weights, masks, sched, kwargs.get("step", 1), 0)
+    for a, b in zip(weights + masks, before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(TypeError):
+        evolve(weights, masks, sched.to_dict(), 1, 0)
+
+
+def test_result_independent_of_thread_count():
+    import numba
+
+    rng = np.random.default_rng(4)
+    masks = [random_equal_degree((60, 80), 0.9, rng), random_equal_degree((80, 70), 0.9, rng)]
+    weights = [swi(m, rng) for m in masks]
+    sched = EvolutionSchedule(100, 1)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = evolve(weights, masks, sched, 1, rng=9)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = evolve(weights, masks, sched, 1, rng=9)
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(one.masks + one.weights, many.masks + many.weights, strict=True):
+        assert a.tobytes() == b.tobytes()
