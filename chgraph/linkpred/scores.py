@@ -120,19 +120,12 @@ class BipartiteScorer:
         self.strategy = "node-based" if predictor.node_based else strategy
         if predictor.node_based:
             return
-        k_in = layer.in_degrees().astype(np.float64)
-        k_out = layer.out_degrees().astype(np.float64)
-        wedge = (float(np.sum(k_in**2)), float(np.sum(k_out**2)))  # floats, per orientation
-        gram = (min(float(n_out) ** 2, wedge[0]), min(float(n_in) ** 2, wedge[1]))
-        if strategy == "auto":
-            strategy = _choose_strategy(layer, wedge, gram)
+        strategy, self.transposed = _plan(layer, strategy)
         self.strategy = strategy
-        cost = {"wedge": wedge, "gram": gram, "direct": (n_in, n_out)}[strategy]
-        self.transposed = cost[1] < cost[0]
         if strategy == "wedge":
             # wedge codes are uint16 counts di <= k_a; di = k_a = 2^16 may wrap to 0 harmlessly
             # (such a wedge reaches only links of the seed, zeroed at the end), larger may not
-            k_cols = k_in if self.transposed else k_out
+            k_cols = layer.in_degrees() if self.transposed else layer.out_degrees()
             if k_cols.size and k_cols.max() > 2**16:
                 raise ValueError("the wedge kernel needs output degrees below 2^16")
         fwd, bwd = (layer.csc, layer.csr) if self.transposed else (layer.csr, layer.csc)
@@ -213,26 +206,47 @@ class BipartiteScorer:
         return self._node_based
 
 
-def _choose_strategy(layer: BipartiteLayer, wedge, gram) -> str:
-    """Cost model: the wedge kernel streams one 2-byte code per path (about 1.5 path-units of
-    time once the codes leave the cache); the gram kernel adds two units per Gram entry visited.
+def _plan(layer: BipartiteLayer, strategy: str) -> tuple[str, bool]:
+    """Pick the kernel and its orientation (``transposed``: run on ``B^T``) by a cost model.
+
+    Time, in units of one L3 path of the gram kernel, for the orientation whose output side
+    has degrees ``k_a``: every kernel scans ``2 sum_a k_a^2`` (the seed's factor pass and the
+    ``b`` lists of each ``(i, a)``); ``wedge`` streams one 2-byte code per path (1.5 units);
+    ``gram`` adds two units per Gram entry visited; ``direct`` counts on the fly (2.5 units a
+    path, plus the Gram-sized pass). Memory: ``wedge`` keeps ``2 sum_b k_b^2`` bytes of codes
+    (``b`` on the seed side), ``gram`` 12 bytes per Gram entry; both must fit in
+    :data:`SCRATCH_BUDGET_BYTES`. A forced ``strategy`` takes its cheapest orientation that
+    fits, or the one needing least memory if none does.
     """
-    # wedge codes are uint16: the output side's degrees must stay below 2^16
-    max_deg = max(int(layer.in_degrees().max(initial=0)), int(layer.out_degrees().max(initial=0)))
-    fits_wedge = 2.0 * min(wedge) <= SCRATCH_BUDGET_BYTES and max_deg < 2**16
-    fits_gram = 12.0 * min(gram) <= SCRATCH_BUDGET_BYTES
-    if not fits_gram:
-        return "wedge" if fits_wedge else "direct"
-    if not fits_wedge:
-        return "gram"
     k_in = layer.in_degrees().astype(np.float64)
     k_out = layer.out_degrees().astype(np.float64)
     coo = layer.csr.tocoo()
     paths = float(np.sum((k_in[coo.row] - 1.0) * (k_out[coo.col] - 1.0)))
-    n_out = max(layer.shape[1], 1)
-    reach = np.bincount(coo.col, weights=k_in[coo.row], minlength=layer.shape[1])
-    gram_visits = float(np.sum(k_out * n_out * -np.expm1(-reach / n_out)))
-    return "gram" if paths + 2.0 * gram_visits < 1.5 * paths else "wedge"
+    options = []  # (time, memory, fits, name, transposed)
+    for transposed in (False, True):
+        k_rows, k_cols = (k_out, k_in) if transposed else (k_in, k_out)
+        rows, cols = (coo.col, coo.row) if transposed else (coo.row, coo.col)
+        n_cols = max(k_cols.size, 1)
+        sq_rows, sq_cols = float(k_rows @ k_rows), float(k_cols @ k_cols)
+        scan = 2.0 * sq_cols
+        reach = np.bincount(cols, weights=k_rows[rows], minlength=k_cols.size)
+        visits = float(np.sum(k_cols * n_cols * -np.expm1(-reach / n_cols)))
+        gram_mem = 12.0 * min(float(n_cols) ** 2, sq_rows)
+        max_col = k_cols.max(initial=0.0)
+        options += [
+            (1.5 * paths + scan, 2.0 * sq_rows,
+             2.0 * sq_rows <= SCRATCH_BUDGET_BYTES and max_col <= 2**16, "wedge", transposed),
+            (paths + 2.0 * visits + scan, gram_mem, gram_mem <= SCRATCH_BUDGET_BYTES, "gram",
+             transposed),
+            (2.5 * paths + 2.0 * visits + scan, 0.0, True, "direct", transposed),
+        ]
+    if strategy != "auto":
+        options = [o for o in options if o[3] == strategy]
+        if not any(o[2] for o in options):
+            best = min(options, key=lambda o: o[1])
+            return best[3], best[4]
+    best = min((o for o in options if o[2]), key=lambda o: o[0])
+    return best[3], best[4]
 
 
 def node_based_scores(layer: BipartiteLayer, psi: int) -> sp.csr_array:

@@ -747,3 +747,21 @@ def test_bad_internal_degree(rule):
         uni(np.array([[0, 1], [1, 0]]), rule=rule)
     with pytest.raises(ValueError, match="internal_degree"):
         chgraph.link_scores(GOOD, internal_degree=rule)
+
+
+def test_planner_avoids_scanning_a_hub():
+    """Input 0 links every output, input 1 only output 0: 65538 L3 paths, but ~4e9 wedges
+    through the hub in the transposed orientation. The planner must run on B (seeds = inputs)
+    with the direct kernel, and the scores stay exact: (1, o) has the one path 1-0-0-o, with
+    1 + de = k - di = 2 - 1 for output 0 and 65539 - 1 for input 0."""
+    n = 2**16 + 3
+    rows = np.r_[np.zeros(n, dtype=np.int64), 1]
+    cols = np.r_[np.arange(n), 0]
+    layer = chgraph.BipartiteLayer(sp.coo_array((np.ones(n + 1), (rows, cols)), shape=(2, n)))
+    scorer = BipartiteScorer(layer, chgraph.METHODS["CH3-L3"])
+    assert (scorer.strategy, scorer.transposed) == ("direct", False)
+    S = scorer.all()
+    expected = np.full(n, 1.0 / np.sqrt(1.0 * (n - 1)))
+    expected[0] = 0.0
+    np.testing.assert_allclose(S[1], expected, rtol=1e-12)
+    assert not S[0].any()
