@@ -54,7 +54,6 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
         example the live neurons).
     internal_degree : {"path", "community"}
         See :func:`chgraph.link_scores`.
-
     engine : {"auto", "dense", "stream"}
         ``"dense"`` scores the whole layer at once (``n_in x n_out`` float64; fastest),
         ``"stream"`` in blocks of :data:`BLOCK_ENTRIES` keeping ``O(k)`` candidates (bounded
@@ -117,12 +116,8 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
         What to do when fewer than ``k`` candidates have a positive score: raise a
         ``ValueError`` (default), or draw the shortfall uniformly among the zero-score
         candidates (they are returned last, with score 0).
-
     engine : {"auto", "dense", "stream"}
-        ``"dense"`` scores the whole layer at once (``n_in x n_out`` float64; fastest),
-        ``"stream"`` in blocks of :data:`BLOCK_ENTRIES` keeping ``O(k)`` candidates (bounded
-        memory); ``"auto"`` is dense up to :data:`DENSE_ENTRIES` entries. Unipartite graphs
-        always stream. Both engines are exact; for one seed they draw different samples.
+        As in :func:`top_k_links`.
 
     Returns
     -------
