@@ -18,6 +18,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     # torch first, pinned to the CPU build, so nothing later can pull a CUDA build.
     "$venv/bin/python" -m pip install -q "torch==2.13.0"
     "$venv/bin/python" -m pip install -q -e "$root[test]"
+    # SNN frameworks for snn_adapters (optional extras): installed WITHOUT their declared
+    # dependencies, which would pull a multi-gigabyte CUDA torch, plus the light ones they
+    # import. Norse's source package needs its version given to setuptools_scm.
+    "$venv/bin/python" -m pip install -q --no-deps spikingjelly==2.0.0 snntorch==1.0.0 \
+        nir==1.0.8 nirtorch==2.6
+    SETUPTOOLS_SCM_PRETEND_VERSION=1.1.0 "$venv/bin/python" -m pip install -q --no-deps norse==1.1.0
+    "$venv/bin/python" -m pip install -q loguru h5py
     echo "$want" > "$stamp"
 fi
 export PATH="$venv/bin:$PATH"

@@ -1,7 +1,19 @@
 """snn_adapters: thin torch adapters that connect SNN layers to the chgraph engine.
 
-Not implemented yet: the adapters (``CHSNN``) are tracked as their own issue and land on top of
-the engine. Importing this package only checks that torch is available.
+The entry point is :class:`CHSNN`::
+
+    sparsifier = CHSNN(model, optimizer, sparsity=0.99, total_steps=epochs * len(loader))
+    with sparsifier.calibrate():          # optional: SSCTI topology + SSWI weights
+        for x, _ in calibration_batches:
+            model(x)
+    for x, y in loader:
+        loss = criterion(model(x), y); optimizer.zero_grad(); loss.backward(); optimizer.step()
+        sparsifier.step()
+
+Modules: :mod:`~snn_adapters.sparsifier` (CHSNN), :mod:`~snn_adapters.layers` (finding
+sparse layers, forward order), :mod:`~snn_adapters.masks` (mask buffers, optimiser state),
+:mod:`~snn_adapters.calibration` (spike recording hooks), :mod:`~snn_adapters.neurons` (a
+plain-torch LIF neuron for tests and examples).
 """
 
 try:
@@ -11,4 +23,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "snn_adapters needs torch; install torch==2.13.0 (CPU build) first, see README.md"
     ) from exc
 
-__all__: list[str] = []
+from .layers import find_linear_layers, normalize_name
+from .masks import MASK_NAME
+from .neurons import LIF
+from .sparsifier import CHSNN
+
+__all__ = ["CHSNN", "LIF", "MASK_NAME", "find_linear_layers", "normalize_name"]

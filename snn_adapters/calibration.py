@@ -1,0 +1,101 @@
+"""Spike recording hooks for calibration (SSCTI and SSWI, SPEC sections 3.1 and 3.2).
+
+:class:`SpikeRecorder` registers forward pre-hooks on the sparse layers. Every call of a layer
+contributes observations (rows of ``n_in`` inputs): a single-step input ``[B, n_in]``, a
+multi-step input ``[T, B, n_in]`` or any ``[..., n_in]`` for a Linear; ``[..., n_in, L]`` for a
+kernel-1 Conv1d (each position is an observation). For every layer it accumulates the fraction
+of non-zero inputs (the input firing rate; for 0/1 spikes the mean firing probability). For the
+first sparse layer called (in forward order) it also keeps the input rows themselves, up to
+``max_observations`` rows, for the spike correlation of SSCTI.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["layer_input_rows", "SpikeRecorder"]
+
+
+def layer_input_rows(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The inputs of a linear-like layer as a ``[observations, n_in]`` tensor."""
+    n_in = int(module.weight.shape[1])
+    if isinstance(module, nn.Conv1d):
+        if x.dim() < 2 or x.shape[-2] != n_in:
+            raise ValueError(f"Conv1d input {tuple(x.shape)} has no channel axis of size {n_in}")
+        x = x.movedim(-2, -1)
+    if x.shape[-1] != n_in:
+        raise ValueError(f"layer input {tuple(x.shape)} does not end with n_in={n_in}")
+    return x.reshape(-1, n_in)
+
+
+class SpikeRecorder:
+    """Forward pre-hooks recording layer inputs; :meth:`remove` releases them.
+
+    Parameters
+    ----------
+    layers : dict of name -> module
+        The sparse layers.
+    max_observations : int
+        Rows of the first layer's input kept for the correlation (later rows are dropped).
+
+    Attributes
+    ----------
+    order : list of str
+        Layer names in the order of their first call.
+    rates : dict of name -> float
+        Fraction of non-zero inputs seen by each called layer.
+    binary : bool
+        Whether every recorded first-layer input was 0/1.
+    """
+
+    def __init__(self, layers: dict, max_observations: int = 200_000) -> None:
+        self.layers = dict(layers)
+        self.max_observations = int(max_observations)
+        self.order: list[str] = []
+        self._nonzero = {n: 0 for n in self.layers}
+        self._count = {n: 0 for n in self.layers}
+        self._rows: list[np.ndarray] = []
+        self._n_rows = 0
+        self.binary = True
+        self._handles = [m.register_forward_pre_hook(self._make_hook(n))
+                         for n, m in self.layers.items()]
+
+    def _make_hook(self, name: str):
+        def hook(module, args):
+            if not args or not isinstance(args[0], torch.Tensor):
+                return
+            with torch.no_grad():
+                rows = layer_input_rows(module, args[0].detach())
+                if name not in self.order:
+                    self.order.append(name)
+                self._nonzero[name] += int(torch.count_nonzero(rows))
+                self._count[name] += rows.numel()
+                if name == self.order[0] and self._n_rows < self.max_observations:
+                    keep = rows[: self.max_observations - self._n_rows]
+                    if self.binary and not bool(((keep == 0) | (keep == 1)).all()):
+                        self.binary = False
+                    self._rows.append(keep.float().cpu().numpy())
+                    self._n_rows += keep.shape[0]
+        return hook
+
+    @property
+    def rates(self) -> dict:
+        return {n: self._nonzero[n] / self._count[n] for n in self.order if self._count[n]}
+
+    def first_layer_rows(self) -> np.ndarray:
+        """The recorded input rows of the first layer, ``[observations, n_in]`` float32."""
+        if not self._rows:
+            raise RuntimeError("no layer input was recorded")
+        return np.concatenate(self._rows, axis=0)
+
+    def remove(self) -> None:
+        """Remove every hook (idempotent)."""
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+
+    @property
+    def active(self) -> bool:
+        return bool(self._handles)

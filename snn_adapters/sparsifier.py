@@ -1,0 +1,582 @@
+"""CHSNN: Cannistraci-Hebb dynamic sparse training of a torch model with the chgraph engine.
+
+The sparsifier owns nothing but masks (boolean buffers on the layers), a schedule, an rng and
+statistics; training stays the user's plain torch loop. Topology decisions are made by
+:func:`chgraph.evolution.evolve` on CPU numpy copies (``n_in x n_out``, the transpose of
+torch's ``(out, in)`` weight); masks, weights and optimiser state stay on the model's device.
+
+Chains (for percolation). The sparse layers are ordered by their first call in the first
+forward pass (recorded with hooks; registration order if no forward was seen). Two sparse
+layers are in the same chain when the second is the weighted module called right after the
+first (no other weighted layer such as a conv or an excluded linear in between) and the
+shapes chain (``n_out`` of the first equals ``n_in`` of the second). Every other sparse layer
+starts a new chain; a chain of one layer has no hidden neurons, so percolation never touches
+it. The dense classifier is not part of any chain (it would not change the result: a dense
+layer gives every hidden neuron outgoing links).
+
+Distributed (torch.distributed initialised, world size > 1): rank 0 draws the initial
+topology, runs calibration and every evolution; the result (masks, weights of new layers,
+rng state, statistics) is broadcast with ``broadcast_object_list`` and applied on every rank;
+then a checksum of the masks is all-reduced and a divergence raises ``RuntimeError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from torch import nn
+
+from chgraph import BipartiteLayer
+from chgraph.evolution import (
+    EvolutionSchedule,
+    evolve,
+    n_links_for,
+    random_equal_degree,
+    spike_correlation,
+    sscti_topology,
+    sswi,
+    swi,
+)
+
+from .calibration import SpikeRecorder
+from .layers import ForwardOrderRecorder, find_linear_layers, layer_shape, weight_2d
+from .masks import apply_mask, get_mask, set_mask, zero_optimizer_state
+
+__all__ = ["CHSNN"]
+
+STATE_VERSION = 1
+
+
+def _dist():
+    """``torch.distributed`` when initialised with more than one rank, else ``None``."""
+    d = torch.distributed
+    if d.is_available() and d.is_initialized() and d.get_world_size() > 1:
+        return d
+    return None
+
+
+def _rank() -> int:
+    d = _dist()
+    return d.get_rank() if d is not None else 0
+
+
+def _share(payload):
+    """Rank 0's ``payload`` on every rank (identity when not distributed)."""
+    d = _dist()
+    if d is None:
+        return payload
+    obj = [payload if d.get_rank() == 0 else None]
+    d.broadcast_object_list(obj, src=0)
+    return obj[0]
+
+
+class CHSNN:
+    """Cannistraci-Hebb sparse training (CH-SNN) for the linear layers of a torch model.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model (bare, DDP-wrapped or compiled). Every ``nn.Linear`` and kernel-1
+        ``nn.Conv1d`` is sparsified, except the classifier (the last linear layer) unless
+        ``sparse_classifier=True``, and subject to ``include`` / ``exclude``.
+    optimizer : torch.optim.Optimizer
+        The optimiser of the model; it must hold the weights of the sparse layers.
+    sparsity : float
+        Fraction of weights removed in every sparse layer, in ``(0, 1)``; each layer keeps
+        exactly ``chgraph.evolution.n_links_for(shape, sparsity)`` links.
+    total_steps : int
+        Optimiser steps of the whole training.
+    update_interval : int, optional
+        Steps between topology updates (CHT: one epoch, ``len(loader)``). Default
+        ``max(1, total_steps // 100)``.
+    include, exclude : str or list of str, optional
+        fnmatch patterns on the normalised layer names (``"fc*"``, ``"encoder.*"``).
+    sparse_classifier : bool
+        Sparsify the classifier too (default False: it stays dense and untouched).
+    classifier : str, optional
+        Name of the classifier layer. Default: the last linear-like layer in registration
+        order; a warning is given if the forward order disagrees.
+    theta : float
+        Firing threshold used by SSWI (default 1.0).
+    sscti : bool
+        Use the spike-correlated topology for the first layer in :meth:`calibrate` (default
+        True; False keeps the random topology and only applies SSWI).
+    seed : int or numpy.random.Generator, optional
+        Randomness of topology and weights (default: fresh entropy).
+    max_calibration_observations : int
+        Rows (sample x time step) of the first layer's input kept by :meth:`calibrate`.
+    **schedule_options
+        Further :class:`chgraph.evolution.EvolutionSchedule` fields (``zeta``, ``removal``,
+        ``regrowth``, ``end_fraction``, ``early_stop_overlap``, ...).
+
+    Each sparse layer gets a random equal-degree topology
+    (:func:`chgraph.evolution.random_equal_degree`) and SWI weights
+    (:func:`chgraph.evolution.swi`) at construction, unless it already carries a
+    ``weight_mask`` buffer with the right number of links (a copied sparse model), which is
+    kept. :meth:`calibrate` replaces them with SSCTI + SSWI.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> model = nn.Sequential(nn.Linear(20, 30), nn.ReLU(), nn.Linear(30, 30), nn.ReLU(),
+    ...                       nn.Linear(30, 4))
+    >>> opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    >>> sp = CHSNN(model, opt, sparsity=0.9, total_steps=20, update_interval=5, seed=0)
+    >>> sp.layer_names
+    ['0', '2']
+    >>> for _ in range(6):
+    ...     loss = model(torch.randn(8, 20)).square().mean()
+    ...     opt.zero_grad(); loss.backward(); opt.step()
+    ...     _ = sp.step()
+    >>> sp.step_count, len(sp.history), int(model[0].weight.count_nonzero()) <= 60
+    (6, 1, True)
+    """
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, sparsity: float,
+                 total_steps: int, *, update_interval: int | None = None, include=None,
+                 exclude=None, sparse_classifier: bool = False, classifier: str | None = None,
+                 theta: float = 1.0, sscti: bool = True, seed=None,
+                 max_calibration_observations: int = 200_000, **schedule_options) -> None:
+        # -- validate everything before touching the model ---------------------------------
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
+                            f"{type(optimizer).__name__}")
+        if isinstance(sparsity, bool) or not isinstance(sparsity, numbers.Real):
+            raise TypeError(f"sparsity must be a real number, got {type(sparsity).__name__}")
+        if not 0.0 < float(sparsity) < 1.0:
+            raise ValueError(f"sparsity must lie strictly between 0 and 1, got {sparsity!r}")
+        if isinstance(theta, bool) or not isinstance(theta, numbers.Real) or not (
+                math.isfinite(theta) and theta > 0):
+            raise ValueError(f"theta must be a positive finite number, got {theta!r}")
+        if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral):
+            raise TypeError(f"total_steps must be an integer, got {type(total_steps).__name__}")
+        if update_interval is None:
+            update_interval = max(1, int(total_steps) // 100)
+        template = EvolutionSchedule(total_steps=int(total_steps),
+                                     update_interval=update_interval, **schedule_options)
+        all_linear = find_linear_layers(model)
+        if classifier is None:
+            classifier = all_linear[-1][0] if all_linear else None
+        elif classifier not in {n for n, _ in all_linear}:
+            raise ValueError(f"classifier {classifier!r} is not a linear layer of the model; "
+                             f"linear layers: {[n for n, _ in all_linear]}")
+        layers = [(n, m) for n, m in find_linear_layers(model, include, exclude)
+                  if sparse_classifier or n != classifier]
+        if not layers:
+            raise ValueError(
+                "no eligible layer to sparsify: the model has linear layers "
+                f"{[n for n, _ in all_linear]}, classifier={classifier!r} stays dense "
+                f"(sparse_classifier=False), include={include!r}, exclude={exclude!r}")
+        opt_params = {id(p) for g in optimizer.param_groups for p in g["params"]}
+        missing = [n for n, m in layers if id(m.weight) not in opt_params]
+        if missing:
+            raise ValueError(f"the optimizer does not hold the weights of layers {missing}; "
+                             "exclude them or add them to the optimizer")
+
+        self.model = model
+        self.optimizer = optimizer
+        self.sparsity = float(sparsity)
+        self.theta = float(theta)
+        self.sscti = bool(sscti)
+        self.sparse_classifier = bool(sparse_classifier)
+        self.classifier = classifier
+        self.max_calibration_observations = int(max_calibration_observations)
+        self._layers: dict[str, nn.Module] = dict(layers)
+        self._template = template
+        self._rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self._chains: list[list[str]] | None = None
+        self._schedules: list[EvolutionSchedule] | None = None
+        self.step_count = 0
+        self.history: list[dict] = []
+        self.last_stats: dict | None = None
+        self.calibration: dict | None = None
+        self._opt_steps = 0
+        self._opt_steps_seen = 0
+
+        # -- initial topology and weights (rank 0 decides) ----------------------------------
+        init = None
+        if _rank() == 0:
+            init = {"layers": {}, "rng": None}
+            for name, mod in layers:
+                shape = layer_shape(mod)
+                old = get_mask(mod)
+                k = n_links_for(shape, self.sparsity)
+                if (old is not None and old.dtype == torch.bool and old.shape == mod.weight.shape
+                        and int(old.count_nonzero()) == k):
+                    continue  # adopt the existing topology and weights
+                mask = random_equal_degree(shape, self.sparsity, self._rng)
+                init["layers"][name] = (mask, swi(mask, self._rng))
+            init["rng"] = self._rng.bit_generator.state
+        init = _share(init)
+        self._rng.bit_generator.state = init["rng"]
+        with torch.no_grad():
+            for name, mod in layers:
+                if name in init["layers"]:
+                    mask, w = init["layers"][name]
+                    self._write_layer(mod, mask, w)
+                else:
+                    set_mask(mod, get_mask(mod))
+                    apply_mask(mod)
+                zero_optimizer_state(optimizer, mod.weight, ~get_mask(mod))
+        self._check_consistency("initialisation")
+
+        self._opt_hook = optimizer.register_step_post_hook(self._on_optimizer_step)
+        self._order_recorder = ForwardOrderRecorder(model)
+
+    # -- helpers -------------------------------------------------------------------------------
+    @staticmethod
+    def _write_layer(mod: nn.Module, mask: np.ndarray, weights: np.ndarray | None) -> None:
+        """Write an engine-orientation mask (and weights) into a layer."""
+        set_mask(mod, torch.from_numpy(np.ascontiguousarray(mask.T)))
+        if weights is not None:
+            w = torch.from_numpy(np.ascontiguousarray(weights.T))
+            mod.weight.copy_(w.reshape(mod.weight.shape).to(mod.weight.dtype))
+        apply_mask(mod)
+
+    def _on_optimizer_step(self, optimizer, args, kwargs) -> None:
+        self._opt_steps += 1
+
+    @property
+    def layer_names(self) -> list[str]:
+        """Names of the sparse layers (forward order once known, else registration order)."""
+        order = self._forward_order()
+        if order is None:
+            return list(self._layers)
+        pos = {n: i for i, n in enumerate(order)}
+        return sorted(self._layers, key=lambda n: pos.get(n, len(pos)))
+
+    def _forward_order(self) -> list[str] | None:
+        rec = getattr(self, "_order_recorder", None)
+        return rec.order if rec is not None and rec.done else None
+
+    def masks(self) -> dict[str, torch.Tensor]:
+        """The mask buffers ``(out, in)`` (torch orientation) by layer name."""
+        return {n: get_mask(self._layers[n]) for n in self.layer_names}
+
+    def graphs(self) -> dict[str, BipartiteLayer]:
+        """The current sparse layers as :class:`chgraph.BipartiteLayer` (``n_in x n_out``)."""
+        return {n: BipartiteLayer(m.reshape(m.shape[0], m.shape[1]).T.cpu().numpy())
+                for n, m in self.masks().items()}
+
+    def sparsity_report(self) -> dict:
+        """Sparsity over the sparse layers and over all parameters of the model.
+
+        ``all_parameters`` counts every parameter (biases, dense layers) and the links.
+        """
+        links = sum(int(get_mask(m).count_nonzero()) for m in self._layers.values())
+        sparse_total = sum(m.weight.numel() for m in self._layers.values())
+        total = sum(p.numel() for p in self.model.parameters())
+        present = total - sparse_total + links
+        return {"sparse_layers": 1.0 - links / sparse_total,
+                "all_parameters": 1.0 - present / total if total else 0.0,
+                "links": links}
+
+    # -- chains ----------------------------------------------------------------------------
+    def _build_chains(self) -> list[list[str]]:
+        order = self._forward_order()
+        if order is None:
+            warnings.warn("CHSNN: no forward pass was recorded before the first topology "
+                          "update; layers are chained in registration order", stacklevel=3)
+            order = list(self._layers)
+        elif not self.sparse_classifier:
+            all_lin = {n for n, _ in find_linear_layers(self.model)}
+            lin_order = [n for n in order if n in all_lin]
+            if lin_order and lin_order[-1] != self.classifier:
+                warnings.warn(
+                    f"CHSNN: the last linear layer in forward order is {lin_order[-1]!r}, not "
+                    f"the classifier assumed at construction ({self.classifier!r}); pass "
+                    "classifier=... to choose it", stacklevel=3)
+        names = self.layer_names
+        pos = {n: i for i, n in enumerate(order)}
+        chains: list[list[str]] = []
+        for n in names:
+            if chains:
+                prev = chains[-1][-1]
+                adjacent = (prev in pos and n in pos and pos[n] == pos[prev] + 1)
+                if adjacent and layer_shape(self._layers[prev])[1] == layer_shape(
+                        self._layers[n])[0]:
+                    chains[-1].append(n)
+                    continue
+            chains.append([n])
+        return chains
+
+    # -- training ------------------------------------------------------------------------------
+    def step(self) -> dict | None:
+        """Call once after every ``optimizer.step()``.
+
+        Re-applies the masks (pruned weights exactly 0), zeroes the optimiser state of pruned
+        weights and, when the schedule says so, evolves the topology (removal, percolation,
+        CH3-L3 regrowth). Returns that step's statistics (see :attr:`last_stats`) on an
+        evolution step, else ``None``. Raises ``RuntimeError`` if the optimiser has not stepped
+        yet; a call without a new optimiser step since the last one (e.g. a step skipped by
+        AMP's GradScaler) only re-applies the masks and does not count.
+        """
+        new = self._opt_steps != self._opt_steps_seen
+        if not new and self.step_count == 0:
+            raise RuntimeError("CHSNN.step() was called before optimizer.step(): call it once "
+                               "after every optimizer step")
+        with torch.no_grad():
+            for mod in self._layers.values():
+                mask = get_mask(mod)
+                apply_mask(mod)
+                zero_optimizer_state(self.optimizer, mod.weight, ~mask)
+        if not new:
+            return None
+        self._opt_steps_seen = self._opt_steps
+        self.step_count += 1
+        if self._template.should_update(self.step_count):
+            return self._evolve(self.step_count)
+        return None
+
+    def _evolve(self, step: int) -> dict:
+        if self._chains is None:
+            self._chains = self._build_chains()
+            self._schedules = [self._template] * len(self._chains)
+        result = None
+        if _rank() == 0:
+            layers_out, schedules, chain_stats = {}, [], []
+            seconds = {}
+            for ci, chain in enumerate(self._chains):
+                mods = [self._layers[n] for n in chain]
+                ws = [weight_2d(m).detach().float().cpu().numpy().T for m in mods]
+                ms = [get_mask(m).reshape(m.weight.shape[0], -1).cpu().numpy().T for m in mods]
+                res = evolve(ws, ms, self._schedules[ci], step, self._rng,
+                             dense=[False] * len(chain))
+                schedules.append(res.schedule.to_dict())
+                for name, mask, regrown, st in zip(chain, res.masks, res.regrown, res.stats,
+                                                   strict=True):
+                    d = st.to_dict()
+                    d["layer"] = name
+                    layers_out[name] = (mask, regrown, d)
+                hidden = [(self._layers[chain[s.layer]].weight.shape[1], s.live_inputs)
+                          for s in res.stats[1:]]
+                chain_stats.append(hidden)
+                for k, v in res.seconds.items():
+                    seconds[k] = seconds.get(k, 0.0) + v
+                zeta, temp = res.zeta, res.temperature
+            result = {"layers": layers_out, "schedules": schedules, "hidden": chain_stats,
+                      "seconds": seconds, "zeta": zeta, "temperature": temp,
+                      "rng": self._rng.bit_generator.state}
+        result = _share(result)
+        self._rng.bit_generator.state = result["rng"]
+        self._schedules = [EvolutionSchedule.from_dict(d) for d in result["schedules"]]
+        with torch.no_grad():
+            for name, (mask, regrown, _) in result["layers"].items():
+                mod = self._layers[name]
+                self._write_layer(mod, mask, None)
+                rg = torch.from_numpy(np.ascontiguousarray(regrown.T)).to(mod.weight.device)
+                apply_mask(mod, extra_zero=rg)
+                zero_optimizer_state(self.optimizer, mod.weight,
+                                     ~get_mask(mod) | rg.reshape(mod.weight.shape))
+        self._check_consistency(f"step {step}")
+        hidden = [h for c in result["hidden"] for h in c]
+        total = sum(n for n, _ in hidden)
+        stats = {
+            "step": step,
+            "zeta": result["zeta"],
+            "temperature": result["temperature"],
+            "layers": {n: v[2] for n, v in result["layers"].items()},
+            "live_fraction": 1.0 if total == 0 else sum(x for _, x in hidden) / total,
+            "seconds": result["seconds"],
+            **{f"sparsity_{k}": v for k, v in self.sparsity_report().items()},
+        }
+        self.last_stats = stats
+        self.history.append(stats)
+        return stats
+
+    # -- calibration -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def calibrate(self):
+        """Context manager: record spikes during the user's forward passes, then apply SSCTI + SSWI.
+
+        Inside the block, forward pre-hooks record the input of every sparse layer: the
+        firing rate of each and the input rows of the first one called (single-step
+        ``[B, n_in]``, multi-step ``[T, B, n_in]``; every (sample, time step) is one
+        observation). On a normal exit the first layer gets the SSCTI topology
+        (:func:`~chgraph.evolution.spike_correlation` + :func:`~chgraph.evolution.sscti_topology`),
+        the others keep their equal-degree random topology, and every sparse layer gets SSWI
+        weights (``first``: ``St`` = 1 - its input firing rate; the classifier, when sparse:
+        ``last``; else ``hidden``; threshold :attr:`theta`). The optimiser state of these
+        weights is zeroed. The hooks are removed on exit, also when the block raises (then
+        nothing is changed). Yields the :class:`~snn_adapters.calibration.SpikeRecorder`.
+        """
+        if self.step_count > 0:
+            raise RuntimeError("calibrate() initialises topology and weights: call it before "
+                               "training starts")
+        rec = SpikeRecorder(self._layers, self.max_calibration_observations)
+        try:
+            yield rec
+        finally:
+            rec.remove()
+        self._apply_calibration(rec)
+
+    def _apply_calibration(self, rec: SpikeRecorder) -> None:
+        if not rec.order:
+            raise RuntimeError("calibrate() saw no forward pass through the sparse layers")
+        first = rec.order[0]
+        rates = rec.rates
+        uncalled = [n for n in self._layers if n not in rates]
+        if uncalled:
+            warnings.warn(f"CHSNN.calibrate(): layers {uncalled} were not called; they use "
+                          "the hidden-layer SSWI", stacklevel=3)
+        if not rec.binary:
+            warnings.warn(f"CHSNN.calibrate(): the input of {first!r} is not binary; SSCTI "
+                          "correlates the analog values and St uses the non-zero fraction",
+                          stacklevel=3)
+        payload = None
+        if _rank() == 0:
+            out = {}
+            for name, mod in self._layers.items():
+                shape = layer_shape(mod)
+                if name == first and self.sscti:
+                    corr = spike_correlation(rec.first_layer_rows())
+                    mask = sscti_topology(corr, shape[1], self.sparsity)
+                else:
+                    mask = get_mask(mod).reshape(shape[1], shape[0]).cpu().numpy().T
+                if name == first:
+                    w = sswi(mask, "first", self._rng, st=1.0 - rates[first])
+                elif name == self.classifier:
+                    w = sswi(mask, "last", self._rng, theta=self.theta)
+                else:
+                    w = sswi(mask, "hidden", self._rng, theta=self.theta)
+                out[name] = (mask, w)
+            payload = {"layers": out, "rng": self._rng.bit_generator.state,
+                       "info": {"first_layer": first, "rates": rates, "binary": rec.binary,
+                                "observations": int(rec._n_rows), "theta": self.theta,
+                                "sscti": self.sscti}}
+        payload = _share(payload)
+        self._rng.bit_generator.state = payload["rng"]
+        with torch.no_grad():
+            for name, (mask, w) in payload["layers"].items():
+                mod = self._layers[name]
+                self._write_layer(mod, mask, w)
+                zero_optimizer_state(self.optimizer, mod.weight,
+                                     torch.ones_like(get_mask(mod)))
+        self.calibration = payload["info"]
+        self._check_consistency("calibration")
+
+    # -- distributed -------------------------------------------------------------------------------
+    def mask_checksum(self) -> torch.Tensor:
+        """An int64 checksum ``[links, sum of indices, sum of hashed indices]`` of all masks."""
+        parts = []
+        for i, name in enumerate(sorted(self._layers)):
+            idx = torch.nonzero(get_mask(self._layers[name]).flatten()).flatten()
+            parts.append(torch.stack([
+                torch.tensor(idx.numel(), device=idx.device),
+                (idx * (i + 1)).sum(),
+                ((idx * 2654435761 + i) % 1000000007).sum(),
+            ]).to(torch.int64))
+        return torch.stack(parts).sum(dim=0)
+
+    def _check_consistency(self, where: str) -> None:
+        d = _dist()
+        if d is None:
+            return
+        c = self.mask_checksum()
+        lo, hi = c.clone(), c.clone()
+        d.all_reduce(lo, op=d.ReduceOp.MIN)
+        d.all_reduce(hi, op=d.ReduceOp.MAX)
+        if not torch.equal(lo, hi):
+            raise RuntimeError(f"CHSNN: the masks differ between ranks after {where} "
+                               f"(checksum on rank {d.get_rank()}: {c.tolist()}, "
+                               f"min {lo.tolist()}, max {hi.tolist()})")
+
+    def check_consistency(self) -> None:
+        """Raise ``RuntimeError`` if the masks differ between ranks (no-op when not distributed)."""
+        self._check_consistency("check_consistency()")
+
+    # -- state -------------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to resume, besides the model (masks are model buffers) and optimiser.
+
+        Schedule(s) (``EvolutionSchedule.to_dict``), step counter, rng state, chains, forward
+        order, statistics history, calibration summary, configuration for checks.
+        """
+        return {
+            "version": STATE_VERSION,
+            "sparsity": self.sparsity,
+            "layers": [[n, list(layer_shape(m))] for n, m in self._layers.items()],
+            "classifier": self.classifier,
+            "template": self._template.to_dict(),
+            "chains": copy.deepcopy(self._chains),
+            "schedules": None if self._schedules is None else [
+                s.to_dict() for s in self._schedules],
+            "step": self.step_count,
+            "rng": copy.deepcopy(self._rng.bit_generator.state),
+            "order": None if self._forward_order() is None else list(self._forward_order()),
+            "history": copy.deepcopy(self.history),
+            "last_stats": copy.deepcopy(self.last_stats),
+            "calibration": copy.deepcopy(self.calibration),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict`'s output; raises ``ValueError`` (changing nothing) if it
+        belongs to another model or configuration."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict, got {type(state).__name__}")
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported CHSNN state version {state.get('version')!r}")
+        missing = {"sparsity", "layers", "template", "chains", "schedules", "step", "rng",
+                   "order", "history"} - set(state)
+        if missing:
+            raise ValueError(f"CHSNN state lacks keys {sorted(missing)}")
+        mine = [[n, list(layer_shape(m))] for n, m in self._layers.items()]
+        theirs = [[n, list(s)] for n, s in state["layers"]]
+        if mine != theirs:
+            raise ValueError(f"CHSNN state is for other layers: state has {theirs}, this "
+                             f"sparsifier has {mine}")
+        if float(state["sparsity"]) != self.sparsity:
+            raise ValueError(f"CHSNN state has sparsity {state['sparsity']}, this sparsifier "
+                             f"{self.sparsity}")
+        template = EvolutionSchedule.from_dict(state["template"])
+        chains, schedules = state["chains"], None
+        if chains is not None:
+            flat = [n for c in chains for n in c]
+            if sorted(flat) != sorted(self._layers):
+                raise ValueError(f"CHSNN state chains {chains} do not cover the layers")
+            schedules = [EvolutionSchedule.from_dict(d) for d in state["schedules"]]
+            if len(schedules) != len(chains):
+                raise ValueError("CHSNN state has one schedule per chain")
+            chains = [list(c) for c in chains]
+        order = state["order"]
+        step = state["step"]
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"CHSNN state step must be a non-negative integer, got {step!r}")
+        rng = np.random.default_rng()
+        try:
+            bg = getattr(np.random, state["rng"]["bit_generator"])()
+            bg.state = copy.deepcopy(state["rng"])
+            rng = np.random.Generator(bg)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"CHSNN state has an invalid rng state: {exc}") from exc
+        # -- commit ------------------------------------------------------------------------
+        self._template = template
+        self._chains, self._schedules = chains, schedules
+        self.step_count = int(step)
+        self._rng = rng
+        if order is not None:
+            self._order_recorder.finish()
+            self._order_recorder.order = list(order)
+        self.history = copy.deepcopy(state["history"])
+        self.last_stats = copy.deepcopy(state.get("last_stats"))
+        self.calibration = copy.deepcopy(state.get("calibration"))
+        self._opt_steps_seen = self._opt_steps
+
+    def remove(self) -> None:
+        """Detach from the optimiser and the model's hooks (the masks stay on the model)."""
+        self._opt_hook.remove()
+        self._order_recorder.finish()
+
+    def __repr__(self) -> str:
+        return (f"CHSNN(layers={self.layer_names}, sparsity={self.sparsity}, "
+                f"step={self.step_count}, total_steps={self._template.total_steps}, "
+                f"update_interval={self._template.update_interval})")

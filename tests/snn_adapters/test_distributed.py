@@ -1,0 +1,75 @@
+"""Stage 4: under DDP (2 CPU processes, gloo) rank 0 decides and every rank agrees."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+from snn_adapters import CHSNN
+
+from ._models import TinySNN, batch
+
+STEPS = 7
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _worker(rank: int, world: int, port: int, out_dir: str) -> None:
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
+                            world_size=world)
+    try:
+        torch.manual_seed(rank)  # different initial weights on purpose
+        model = DDP(TinySNN())
+        opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        # different seeds on purpose: rank 0's decisions must win
+        sp = CHSNN(model, opt, sparsity=0.9, total_steps=8, update_interval=2, seed=rank)
+        assert sp.layer_names == ["fc1", "fc2"]
+        with sp.calibrate():
+            model(batch(50 + rank)[0])  # different calibration data per rank
+        for step in range(STEPS):
+            x, y = batch(2 * step + rank)  # each rank its own shard
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sp.step()
+        result = {"state": {k: v.clone() for k, v in model.module.state_dict().items()},
+                  "history": [h["step"] for h in sp.history],
+                  "rng": sp.state_dict()["rng"]}
+        # divergence is detected on every rank
+        if rank == 1:
+            m = model.module.fc1.weight_mask
+            i = int(torch.nonzero(m.flatten())[0])
+            j = int(torch.nonzero(~m.flatten())[0])
+            m.view(-1)[i], m.view(-1)[j] = False, True
+        try:
+            sp.check_consistency()
+            result["detected"] = None
+        except RuntimeError as exc:
+            result["detected"] = str(exc)
+        torch.save(result, os.path.join(out_dir, f"rank{rank}.pt"))
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available")
+def test_ddp_two_ranks_agree(tmp_path):
+    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    r0 = torch.load(tmp_path / "rank0.pt", weights_only=False)
+    r1 = torch.load(tmp_path / "rank1.pt", weights_only=False)
+    assert r0["history"] == r1["history"] == [2, 4]
+    assert r0["rng"] == r1["rng"]
+    for k, v in r0["state"].items():
+        assert torch.equal(v, r1["state"][k]), k
+    for r in (r0, r1):
+        assert r["detected"] is not None and "differ between ranks" in r["detected"]
