@@ -1,0 +1,105 @@
+"""Overhead of ``CHSNN.step()`` in a training loop of the 2FC spiking model (784-1568-10).
+
+The model is the paper's 2FC MNIST network: Linear(784, 1568) -> LIF -> Linear(1568, 10) -> LIF
+spikes averaged over T = 8 time steps, Poisson-rate input, batch 64, Adam. The first layer is
+sparse at 99 %, the classifier dense (SPEC decision). Measured in one run, on CPU:
+
+* the time of a training step (forward, backward, optimizer step) without the sparsifier call;
+* ``sparsifier.step()`` on ordinary steps (masks re-applied, optimizer state zeroed);
+* ``sparsifier.step()`` on topology-update steps (the whole CH-SNN evolution);
+
+and the overhead per training step, amortised over one epoch of ``--steps-per-epoch`` steps
+(one topology update per epoch, CHT's default). Target: under 2 % of a training step. Timings
+are printed, never asserted.
+
+    python benchmarks/bench_adapters.py [--epochs 3] [--steps-per-epoch 63] [--threads N]
+
+63 steps of 64 samples is one epoch of the 4,000 training digits of mnist5k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+from torch import nn
+
+from snn_adapters import CHSNN, LIF
+
+TARGET = 0.02
+
+
+class TwoFC(nn.Module):
+    def __init__(self, n_in: int = 784, hidden: int = 1568, n_out: int = 10, t: int = 8):
+        super().__init__()
+        self.t = t
+        self.fc1 = nn.Linear(n_in, hidden)
+        self.lif1 = LIF()
+        self.fc2 = nn.Linear(hidden, n_out)
+        self.lif2 = LIF()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [B, 784] intensities in [0, 1]
+        spikes = (torch.rand(self.t, *x.shape) < x).float()  # Poisson-rate encoding
+        return self.lif2(self.fc2(self.lif1(self.fc1(spikes)))).mean(0)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs")
+    parser.add_argument("--steps-per-epoch", type=int, default=63)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = TwoFC()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    interval = args.steps_per_epoch
+    # enough total steps that every timed update has zeta > 0 (evolution ends at 75 %)
+    total = 100 * interval
+    sparsifier = CHSNN(model, opt, sparsity=0.99, total_steps=total, update_interval=interval,
+                       seed=0)
+    x = torch.rand(args.batch, 784)
+    y = torch.randint(0, 10, (args.batch,))
+    criterion = nn.CrossEntropyLoss()
+
+    def train_step():
+        loss = criterion(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    for _ in range(3):  # warm-up, numba kernels compiled or loaded from cache
+        train_step()
+        sparsifier.step()
+    train_times, plain_times, update_times = [], [], []
+    for _ in range(args.epochs * interval):
+        t0 = time.perf_counter()
+        train_step()
+        t1 = time.perf_counter()
+        result = sparsifier.step()
+        t2 = time.perf_counter()
+        train_times.append(t1 - t0)
+        (plain_times if result is None else update_times).append(t2 - t1)
+    t_train = statistics.median(train_times)
+    t_plain = statistics.median(plain_times)
+    t_update = statistics.median(update_times)
+    amortised = ((interval - 1) * t_plain + t_update) / interval
+    ratio = amortised / t_train
+    print(f"2FC 784-1568-10, T=8, batch {args.batch}, Adam, sparsity 0.99 (first layer), "
+          f"torch threads {torch.get_num_threads()}")
+    print(f"training step (forward+backward+Adam), median of {len(train_times)}: "
+          f"{1e3 * t_train:8.2f} ms")
+    print(f"sparsifier.step(), ordinary step, median of {len(plain_times)}:        "
+          f"{1e3 * t_plain:8.3f} ms  ({100 * t_plain / t_train:.2f} % of a training step)")
+    print(f"sparsifier.step(), topology update, median of {len(update_times)}:        "
+          f"{1e3 * t_update:8.2f} ms  ({100 * t_update / t_train:.1f} % of a training step)")
+    print(f"overhead amortised over an epoch of {interval} steps: {100 * ratio:.2f} % "
+          f"(target < {100 * TARGET:.0f} %): {'PASS' if ratio < TARGET else 'MISS'}")
+
+
+if __name__ == "__main__":
+    main()
