@@ -49,6 +49,14 @@ def make_optimizer(kind: str, params):
         return torch.optim.Adam(params, lr=1e-2)
     if kind == "adamw":
         return torch.optim.AdamW(params, lr=1e-2, weight_decay=0.01)
+    if kind == "sgd-nesterov-wd":
+        return torch.optim.SGD(params, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3)
+    if kind == "adam-amsgrad-wd":
+        return torch.optim.Adam(params, lr=1e-2, amsgrad=True, weight_decay=1e-3)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(params, lr=1e-3, momentum=0.5, centered=True)
+    if kind == "adagrad":
+        return torch.optim.Adagrad(params, lr=1e-2)
     raise ValueError(kind)
 
 

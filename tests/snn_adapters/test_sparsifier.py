@@ -126,7 +126,8 @@ def test_non_chaining_layers_form_separate_chains():
 
 
 # -- exact sparsity and optimiser state -----------------------------------------------------------
-@pytest.mark.parametrize("kind", ["sgd", "adam", "adamw"])
+@pytest.mark.parametrize("kind", ["sgd", "adam", "adamw", "sgd-nesterov-wd",
+                                  "adam-amsgrad-wd", "rmsprop", "adagrad"])
 def test_exact_sparsity_and_zero_state_every_step(kind):
     model, opt, sp = make(kind)
     check_invariants(model, opt, sp)
@@ -157,6 +158,25 @@ def test_exact_sparsity_and_zero_state_every_step(kind):
     # end_step = 12: updates at 3, 6, 9
     assert evolved == 3 and [h["step"] for h in sp.history] == [3, 6, 9]
     assert sp.last_stats is sp.history[-1]
+
+
+def test_apply_masks_after_editing_weights_by_hand():
+    model, opt, sp = make("adam")
+    train_step(model, opt, sp, 0)
+    with torch.no_grad():
+        model.fc1.weight.add_(1.0)  # a hand edit touches pruned weights too
+        opt.state[model.fc1.weight]["exp_avg"].add_(1.0)
+    sp.apply_masks()
+    check_invariants(model, opt, sp)
+
+
+def test_pruned_gradients_are_zero_when_the_optimizer_steps():
+    model, opt, sp = make("sgd")
+    seen = []
+    opt.register_step_pre_hook(
+        lambda o, a, k: seen.append(model.fc1.weight.grad[~model.fc1.weight_mask].abs().max()))
+    train_step(model, opt, sp, 0)
+    assert seen and float(seen[0]) == 0.0
 
 
 # -- persistence ----------------------------------------------------------------------
