@@ -45,35 +45,13 @@ from chgraph.evolution import (
 )
 
 from .calibration import SpikeRecorder
+from .distributed import _dist, _rank, _share
 from .layers import ForwardOrderRecorder, find_linear_layers, layer_shape, weight_2d
 from .masks import apply_mask, get_mask, set_mask, zero_optimizer_state
 
 __all__ = ["CHSNN"]
 
 STATE_VERSION = 1
-
-
-def _dist():
-    """``torch.distributed`` when initialised with more than one rank, else ``None``."""
-    d = torch.distributed
-    if d.is_available() and d.is_initialized() and d.get_world_size() > 1:
-        return d
-    return None
-
-
-def _rank() -> int:
-    d = _dist()
-    return d.get_rank() if d is not None else 0
-
-
-def _share(payload):
-    """Rank 0's ``payload`` on every rank (identity when not distributed)."""
-    d = _dist()
-    if d is None:
-        return payload
-    obj = [payload if d.get_rank() == 0 else None]
-    d.broadcast_object_list(obj, src=0)
-    return obj[0]
 
 
 class CHSNN:
