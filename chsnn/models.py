@@ -1,0 +1,325 @@
+"""Multi-step spiking models of the paper (SPEC section 4) in plain torch.
+
+Every model takes a multi-step input ``[T, B, ...]`` (see :mod:`chsnn.encoders`) and returns
+logits averaged over time, ``[B, n_classes]``. Neurons are :class:`snn_adapters.neurons.LIF`
+(hard reset to 0, ATan surrogate, tau = 2, threshold 1). Fully connected layers are
+``nn.Linear`` (sparsified by :class:`snn_adapters.CHSNN`); conv layers are ``nn.Conv2d`` and
+stay dense (SPEC 3). Each model has
+
+* ``classifier_name`` -- the name of its classifier layer, to pass as
+  ``CHSNN(..., classifier=model.classifier_name)``;
+* ``T`` -- the default number of time steps for the encoders (the forward pass uses whatever
+  ``T`` its input has).
+
+Readout (``readout="current"`` default, or ``"spikes"``). The paper's models end with
+Linear - LIF and average the output *spikes* over time (firing rates in ``[0, 1]``). With ten
+output neurons and T = 8 those rates take only nine values and the output LIF's surrogate
+gradient is the only path to the classifier, which trains slowly; ``"current"`` drops the
+output LIF and averages the classifier's output currents over time (the usual "membrane /
+current readout"; mathematically the classifier applied to the time-averaged hidden spikes).
+Both readouts feed the classifier the same binary spikes, so the energy count is the same.
+
+Conv and attention blocks fold time into the batch (``[T * B, ...]``) for ``Conv2d`` and
+``BatchNorm``; BatchNorm can be folded into the preceding layer at inference and costs no
+synaptic operations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from snn_adapters.neurons import LIF
+
+__all__ = ["TwoFC", "ThreeFC", "TwoConvTwoFC", "Spikformer", "MODEL_NAMES", "build_model"]
+
+READOUTS = ("current", "spikes")
+
+
+def _check_readout(readout: str) -> str:
+    if readout not in READOUTS:
+        raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
+    return readout
+
+
+def _check_input(x: torch.Tensor, tail: tuple[int, ...] | int, who: str) -> None:
+    """``x`` must be ``[T, B, *tail]`` (``tail`` an int: the flattened size of the tail)."""
+    ok = x.dim() >= 3
+    if ok and isinstance(tail, int):
+        ok = math.prod(x.shape[2:]) == tail
+    elif ok:
+        ok = tuple(x.shape[2:]) == tuple(tail)
+    if not ok:
+        want = f"[T, B, ...] with {tail} features" if isinstance(tail, int) else \
+            f"[T, B, {', '.join(map(str, tail))}]"
+        raise ValueError(f"{who} expects a multi-step input {want}, got shape "
+                         f"{tuple(x.shape)}; encode static inputs with chsnn.encoders")
+
+
+class _FCStack(nn.Module):
+    """fc1 - LIF - ... - fcK (- LIF if readout="spikes"), output averaged over time."""
+
+    def __init__(self, sizes: list[int], readout: str, T: int) -> None:
+        super().__init__()
+        self.readout = _check_readout(readout)
+        self.T = int(T)
+        self.n_in = sizes[0]
+        n = len(sizes) - 1
+        for k in range(n):
+            setattr(self, f"fc{k + 1}", nn.Linear(sizes[k], sizes[k + 1]))
+            if k < n - 1 or readout == "spikes":
+                setattr(self, f"lif{k + 1}", LIF())
+        self._n = n
+        self.classifier_name = f"fc{n}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_input(x, self.n_in, type(self).__name__)
+        h = x.flatten(2)
+        for k in range(1, self._n + 1):
+            h = getattr(self, f"fc{k}")(h)
+            if k < self._n or self.readout == "spikes":
+                h = getattr(self, f"lif{k}")(h)
+        return h.mean(0)
+
+
+class TwoFC(_FCStack):
+    """2FC of the paper (MNIST): ``fc1 (n_in -> hidden) - LIF - fc2 (hidden -> n_classes)``.
+
+    ``hidden`` defaults to ``2 * n_in`` (784-1568-10). Input ``[T, B, n_in]`` or any
+    ``[T, B, ...]`` with ``n_in`` features (flattened). Classifier: ``fc2``.
+
+    >>> m = TwoFC(n_in=6, n_classes=3)
+    >>> m(torch.zeros(4, 2, 6)).shape, m.classifier_name, m.fc1.out_features
+    (torch.Size([2, 3]), 'fc2', 12)
+    """
+
+    def __init__(self, n_in: int = 784, hidden: int | None = None, n_classes: int = 10, *,
+                 readout: str = "current", T: int = 8) -> None:
+        hidden = 2 * n_in if hidden is None else hidden
+        super().__init__([n_in, hidden, n_classes], readout, T)
+
+
+class ThreeFC(_FCStack):
+    """3FC (the chip experiment): ``fc1 - LIF - fc2 - LIF - fc3``; classifier ``fc3``.
+
+    ``hidden1`` defaults to ``2 * n_in`` and ``hidden2`` to ``hidden1`` (our choice: the paper
+    does not fix them here).
+
+    >>> ThreeFC(8, 16, 12, 4)(torch.zeros(2, 3, 8)).shape
+    torch.Size([3, 4])
+    """
+
+    def __init__(self, n_in: int = 784, hidden1: int | None = None, hidden2: int | None = None,
+                 n_classes: int = 10, *, readout: str = "current", T: int = 8) -> None:
+        hidden1 = 2 * n_in if hidden1 is None else hidden1
+        hidden2 = hidden1 if hidden2 is None else hidden2
+        super().__init__([n_in, hidden1, hidden2, n_classes], readout, T)
+
+
+class TwoConvTwoFC(nn.Module):
+    """2Conv2FC (N-MNIST): ``[conv3x3 - BN - LIF - maxpool2] x 2 - fc1 - LIF - fc2``.
+
+    ``image_shape`` is ``(C, H, W)``: ``(1, 28, 28)`` for MNIST, ``(2, 34, 34)`` for N-MNIST
+    frames. Conv layers (padding 1, no bias, followed by BatchNorm) stay dense; ``fc1`` is
+    sparse and ``fc2`` is the classifier. Max pooling keeps the spikes binary.
+
+    >>> m = TwoConvTwoFC((2, 10, 10), channels=(4, 4), hidden=8, n_classes=3)
+    >>> m(torch.zeros(2, 5, 2, 10, 10)).shape, m.fc1.in_features
+    (torch.Size([5, 3]), 16)
+    """
+
+    def __init__(self, image_shape: tuple[int, int, int] = (1, 28, 28),
+                 channels: tuple[int, int] = (32, 32), hidden: int = 256, n_classes: int = 10,
+                 *, readout: str = "current", T: int = 8) -> None:
+        super().__init__()
+        self.readout = _check_readout(readout)
+        self.T = int(T)
+        self.image_shape = tuple(int(s) for s in image_shape)
+        if len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be (C, H, W), got {image_shape!r}")
+        c, h, w = self.image_shape
+        c1, c2 = channels
+        self.conv1 = nn.Conv2d(c, c1, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c1)
+        self.lif1 = LIF()
+        self.conv2 = nn.Conv2d(c1, c2, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c2)
+        self.lif2 = LIF()
+        self.pool = nn.MaxPool2d(2)
+        n_flat = c2 * (h // 4) * (w // 4)
+        if n_flat == 0:
+            raise ValueError(f"image_shape {image_shape!r} is too small for two 2x2 poolings")
+        self.fc1 = nn.Linear(n_flat, hidden)
+        self.lif3 = LIF()
+        self.fc2 = nn.Linear(hidden, n_classes)
+        if readout == "spikes":
+            self.lif4 = LIF()
+        self.classifier_name = "fc2"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_input(x, self.image_shape, type(self).__name__)
+        t, b = x.shape[:2]
+        h = self.bn1(self.conv1(x.flatten(0, 1)))
+        h = self.pool(self.lif1(h.unflatten(0, (t, b))).flatten(0, 1))
+        h = self.bn2(self.conv2(h))
+        h = self.pool(self.lif2(h.unflatten(0, (t, b))).flatten(0, 1))
+        h = self.lif3(self.fc1(h.unflatten(0, (t, b)).flatten(2)))
+        out = self.fc2(h)
+        if self.readout == "spikes":
+            out = self.lif4(out)
+        return out.mean(0)
+
+
+class _LinearBN(nn.Module):
+    """``nn.Linear`` (no bias) then BatchNorm over the features of ``[T, B, N, D]`` tokens."""
+
+    def __init__(self, d_in: int, d_out: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(d_in, d_out, bias=False)
+        self.bn = nn.BatchNorm1d(d_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.linear(x)
+        return self.bn(y.flatten(0, -2)).view_as(y)
+
+
+class SpikingSelfAttention(nn.Module):
+    """Spiking self-attention (Spikformer's SSA), small version.
+
+    ``s`` (binary spikes ``[T, B, N, D]``) -> ``q, k, v = LIF(BN(qkv(s)))`` (one fused
+    ``nn.Linear(D, 3D)``: the three projections side by side) -> per head
+    ``LIF_0.5(scale * q k^T v)`` (no softmax: q, k, v are non-negative spikes) ->
+    ``BN(proj(.))`` (no LIF: the block adds it to the residual membrane stream).
+    """
+
+    def __init__(self, dim: int, heads: int, scale: float = 0.125) -> None:
+        super().__init__()
+        if dim % heads:
+            raise ValueError(f"embed_dim {dim} must be divisible by heads {heads}")
+        self.heads, self.scale = heads, float(scale)
+        self.qkv = _LinearBN(dim, 3 * dim)
+        self.qkv_lif = LIF()
+        self.attn_lif = LIF(v_threshold=0.5)
+        self.proj = _LinearBN(dim, dim)
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        t, b, n, d = s.shape
+        qkv = self.qkv_lif(self.qkv(s))                                # [T, B, N, 3D]
+        qkv = qkv.view(t, b, n, 3, self.heads, d // self.heads).permute(3, 0, 1, 4, 2, 5)
+        q, k, v = qkv[0], qkv[1], qkv[2]                               # [T, B, H, N, dh]
+        attn = q @ k.transpose(-2, -1)                                 # [T, B, H, N, N]
+        out = (attn @ v) * self.scale                                  # [T, B, H, N, dh]
+        out = self.attn_lif(out.permute(0, 1, 3, 2, 4).reshape(t, b, n, d))
+        return self.proj(out)
+
+
+class SpikformerBlock(nn.Module):
+    """``u <- u + SSA(LIF(u)); u <- u + MLP(LIF(u))`` on the membrane stream ``u``.
+
+    MLP: ``fc1 (D -> mlp_ratio D) - BN - LIF - fc2 - BN``. Every ``nn.Linear`` receives binary
+    spikes (residuals are added before a LIF, the "membrane shortcut").
+    """
+
+    def __init__(self, dim: int, heads: int, mlp_ratio: int = 4,
+                 attn_scale: float = 0.125) -> None:
+        super().__init__()
+        self.lif_attn = LIF()
+        self.attn = SpikingSelfAttention(dim, heads, attn_scale)
+        self.lif_mlp = LIF()
+        self.fc1 = _LinearBN(dim, mlp_ratio * dim)
+        self.lif_hidden = LIF()
+        self.fc2 = _LinearBN(mlp_ratio * dim, dim)
+
+    def forward(self, u: torch.Tensor) -> torch.Tensor:
+        u = u + self.attn(self.lif_attn(u))
+        return u + self.fc2(self.lif_hidden(self.fc1(self.lif_mlp(u))))
+
+
+class Spikformer(nn.Module):
+    """A small Spikformer: patch embedding, ``depth`` spiking transformer blocks, linear head.
+
+    * Patch embedding: ``Conv2d(C, D, patch, stride=patch)`` - BN (dense conv, on the raw
+      encoded input) plus a learned position embedding: tokens ``[T, B, N, D]``. (The paper's
+      SPS is a 4-layer conv stem with a conv relative position embedding.)
+    * Blocks: :class:`SpikformerBlock` (spiking self-attention without softmax, scaled by
+      ``scale = 0.125``; MLP of ``nn.Linear`` layers). All projections are ``nn.Linear``; Q, K
+      and V are one fused ``qkv`` layer so that CHSNN does not chain Q into K. The attention
+      output ``attn_scale * q k^T v`` grows with the number of tokens and the head width:
+      with few tokens, raise ``attn_scale`` or the attention LIF never fires.
+    * Head: ``LIF`` on the final stream, spikes averaged over the tokens, ``nn.Linear`` head
+      (the classifier ``head``; its input is a token-averaged spike rate, which the energy
+      model counts as multiply-accumulates), averaged over time.
+
+    Simplifications (documented, honest): one conv for the stem, membrane shortcuts
+    (residuals added to membrane potentials, not spikes), no dropout, ``readout="current"`` only.
+
+    >>> m = Spikformer((1, 8, 8), embed_dim=16, depth=1, heads=2, patch_size=4, n_classes=3)
+    >>> m(torch.zeros(2, 4, 1, 8, 8)).shape, m.classifier_name
+    (torch.Size([4, 3]), 'head')
+    """
+
+    def __init__(self, image_shape: tuple[int, int, int] = (3, 32, 32), embed_dim: int = 64,
+                 depth: int = 1, heads: int = 4, n_classes: int = 10, *, patch_size: int = 4,
+                 mlp_ratio: int = 4, attn_scale: float = 0.125, T: int = 8) -> None:
+        super().__init__()
+        self.T = int(T)
+        self.image_shape = tuple(int(s) for s in image_shape)
+        if len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be (C, H, W), got {image_shape!r}")
+        c, h, w = self.image_shape
+        if h % patch_size or w % patch_size:
+            raise ValueError(f"image size {(h, w)} must be divisible by patch_size {patch_size}")
+        n_tokens = (h // patch_size) * (w // patch_size)
+        self.patch = nn.Conv2d(c, embed_dim, patch_size, stride=patch_size, bias=False)
+        self.patch_bn = nn.BatchNorm2d(embed_dim)
+        self.pos = nn.Parameter(torch.zeros(n_tokens, embed_dim))
+        nn.init.trunc_normal_(self.pos, std=0.02)
+        self.blocks = nn.ModuleList(SpikformerBlock(embed_dim, heads, mlp_ratio, attn_scale)
+                                    for _ in range(depth))
+        self.lif_out = LIF()
+        self.head = nn.Linear(embed_dim, n_classes)
+        self.classifier_name = "head"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_input(x, self.image_shape, type(self).__name__)
+        t, b = x.shape[:2]
+        u = self.patch_bn(self.patch(x.flatten(0, 1)))                 # [T*B, D, h, w]
+        u = u.flatten(2).transpose(1, 2).unflatten(0, (t, b)) + self.pos  # [T, B, N, D]
+        for blk in self.blocks:
+            u = blk(u)
+        return self.head(self.lif_out(u).mean(2)).mean(0)
+
+
+MODEL_NAMES = ("2fc", "3fc", "2conv2fc", "spikformer")
+
+
+def build_model(name: str, *, n_in: int | None = None, n_classes: int = 10,
+                image_shape: tuple[int, int, int] | None = None, T: int = 8,
+                **kwargs) -> nn.Module:
+    """Build a model by name: ``2fc``, ``3fc``, ``2conv2fc`` or ``spikformer``.
+
+    ``n_in`` (FC models) defaults to the product of ``image_shape``; ``image_shape`` (conv
+    models) defaults to ``(1, 28, 28)``. Further keyword arguments go to the model class
+    (``hidden``, ``hidden1``, ``readout``, ``channels``, ``embed_dim``, ``heads`` ...).
+
+    >>> build_model("2fc", image_shape=(1, 4, 4), n_classes=2).fc1.in_features
+    16
+    """
+    key = str(name).lower()
+    if key in ("2fc", "3fc"):
+        if n_in is None:
+            if image_shape is None:
+                raise ValueError(f"build_model({name!r}): give n_in or image_shape")
+            n_in = math.prod(image_shape)
+        cls = TwoFC if key == "2fc" else ThreeFC
+        return cls(n_in=n_in, n_classes=n_classes, T=T, **kwargs)
+    if key in ("2conv2fc", "spikformer"):
+        shape = (1, 28, 28) if image_shape is None else tuple(image_shape)
+        if n_in is not None and n_in != math.prod(shape):
+            raise ValueError(f"build_model({name!r}): n_in={n_in} does not match "
+                             f"image_shape {shape}")
+        cls = TwoConvTwoFC if key == "2conv2fc" else Spikformer
+        return cls(image_shape=shape, n_classes=n_classes, T=T, **kwargs)
+    raise ValueError(f"unknown model {name!r}; available: {', '.join(MODEL_NAMES)}")
