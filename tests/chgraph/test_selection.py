@@ -331,14 +331,20 @@ def test_stat_layer_shape():
     assert len(np.unique(np.round(S[rows, cols][pos], 12))) >= 3
 
 
-def test_sample_one_link_frequencies_follow_scores():
-    """k=1, seeds 0..3999: the frequencies match score / sum(score) (chi-square, p > 1e-3)."""
+def _positive_candidate_probabilities():
+    """score / sum(score) of the positive candidates of STAT_LAYER, and their (row, col) index."""
     S, rows, cols = _stat_layer_candidates()
     pos = S[rows, cols] > 0
     rows, cols = rows[pos], cols[pos]
     p = S[rows, cols] / S[rows, cols].sum()
     index = {(r, c): t for t, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(),
                                                           strict=True))}
+    return p, index
+
+
+def test_sample_one_link_frequencies_follow_scores():
+    """k=1, seeds 0..3999: the frequencies match score / sum(score) (chi-square, p > 1e-3)."""
+    p, index = _positive_candidate_probabilities()
     n = 4000
     counts = np.zeros(len(index))
     for seed in range(n):
@@ -350,12 +356,7 @@ def test_sample_one_link_frequencies_follow_scores():
 
 def test_sample_two_links_follow_successive_draws():
     """k=2 in draw order: P(x, then y) = p_x p_y / (1 - p_x) (chi-square, p > 1e-3)."""
-    S, rows, cols = _stat_layer_candidates()
-    pos = S[rows, cols] > 0
-    rows, cols = rows[pos], cols[pos]
-    p = S[rows, cols] / S[rows, cols].sum()
-    index = {(r, c): t for t, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(),
-                                                          strict=True))}
+    p, index = _positive_candidate_probabilities()
     m = len(index)
     expected = np.array([[p[x] * p[y] / (1 - p[x]) if x != y else 0.0 for y in range(m)]
                          for x in range(m)])
