@@ -54,6 +54,27 @@ __all__ = ["CHSNN"]
 STATE_VERSION = 1
 
 
+def _check_chains(chains, layers) -> list[list[str]]:
+    """Validate explicit chains: lists of sparse-layer names covering each layer once, with
+    chaining shapes."""
+    names = [n for n, _ in layers]
+    shapes = {n: layer_shape(m) for n, m in layers}
+    try:
+        chains = [[str(n) for n in c] for c in chains]
+    except TypeError:
+        raise TypeError("chains must be a list of lists of layer names") from None
+    flat = [n for c in chains for n in c]
+    if sorted(flat) != sorted(names) or any(not c for c in chains):
+        raise ValueError(f"chains must cover every sparse layer exactly once; sparse layers: "
+                         f"{names}, chains: {chains}")
+    for c in chains:
+        for a, b in zip(c[:-1], c[1:], strict=True):
+            if shapes[a][1] != shapes[b][0]:
+                raise ValueError(f"chain {c}: {a!r} has {shapes[a][1]} outputs but {b!r} has "
+                                 f"{shapes[b][0]} inputs")
+    return chains
+
+
 class CHSNN:
     """Cannistraci-Hebb sparse training (CH-SNN) for the linear layers of a torch model.
 
@@ -85,6 +106,14 @@ class CHSNN:
     sscti : bool
         Use the spike-correlated topology for the first layer in :meth:`calibrate` (default
         True; False keeps the random topology and only applies SSWI).
+    sswi : bool
+        Apply SSWI weights in :meth:`calibrate` (default True; False keeps the SWI weights of
+        construction: the "without SSWI" ablation).
+    chains : list of list of str, optional
+        The chains of sparse layers for percolation, each in forward order, covering every
+        sparse layer once (default: inferred from the forward order, see the module
+        documentation). ``[[name] for name in names]`` keeps every layer on its own, for
+        example across residual connections, where percolation does not apply.
     seed : int or numpy.random.Generator, optional
         Randomness of topology and weights (default: fresh entropy).
     max_calibration_observations : int
@@ -120,8 +149,9 @@ class CHSNN:
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, sparsity: float,
                  total_steps: int, *, update_interval: int | None = None, include=None,
                  exclude=None, sparse_classifier: bool = False, classifier: str | None = None,
-                 theta: float = 1.0, sscti: bool = True, seed=None,
-                 max_calibration_observations: int = 200_000, **schedule_options) -> None:
+                 theta: float = 1.0, sscti: bool = True, sswi: bool = True, chains=None,
+                 seed=None, max_calibration_observations: int = 200_000,
+                 **schedule_options) -> None:
         # -- validate everything before touching the model ---------------------------------
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -154,6 +184,8 @@ class CHSNN:
                 "no eligible layer to sparsify: the model has linear layers "
                 f"{[n for n, _ in all_linear]}, classifier={classifier!r} stays dense "
                 f"(sparse_classifier=False), include={include!r}, exclude={exclude!r}")
+        if chains is not None:
+            chains = _check_chains(chains, layers)
         opt_params = {id(p) for g in optimizer.param_groups for p in g["params"]}
         missing = [n for n, m in layers if id(m.weight) not in opt_params]
         if missing:
@@ -165,6 +197,7 @@ class CHSNN:
         self.sparsity = float(sparsity)
         self.theta = float(theta)
         self.sscti = bool(sscti)
+        self.sswi = bool(sswi)
         self.sparse_classifier = bool(sparse_classifier)
         self.classifier = classifier
         self.max_calibration_observations = int(max_calibration_observations)
@@ -172,8 +205,9 @@ class CHSNN:
         self._keep_cache: dict[str, tuple] = {}
         self._template = template
         self._rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        self._chains: list[list[str]] | None = None
-        self._schedules: list[EvolutionSchedule] | None = None
+        self._chains: list[list[str]] | None = chains
+        self._schedules = None if chains is None else [template] * len(chains)
+        self._pending_scores: dict[str, np.ndarray] = {}
         self.step_count = 0
         self.history: list[dict] = []
         self.last_stats: dict | None = None
@@ -233,6 +267,14 @@ class CHSNN:
         weights and their optimizer state stay 0 through the step, at the cost of one pass over
         each sparse weight's gradient (the weight and its state are not touched).
         """
+        if self._template.regrowth == "scores" and self._template.should_update(
+                self.step_count + 1) and _rank() == 0:
+            # RigL: regrowth scores are the magnitudes of the dense gradients of the update
+            # step, taken before the pruned entries are zeroed
+            self._pending_scores = {
+                name: mod.weight.grad.reshape(mod.weight.shape[0], -1).abs().float().cpu()
+                .numpy().T
+                for name, mod in self._layers.items() if mod.weight.grad is not None}
         with torch.no_grad():
             for name, mod in self._layers.items():
                 grad = mod.weight.grad
@@ -366,8 +408,15 @@ class CHSNN:
                 mods = [self._layers[n] for n in chain]
                 ws = [weight_2d(m).detach().float().cpu().numpy().T for m in mods]
                 ms = [get_mask(m).reshape(m.weight.shape[0], -1).cpu().numpy().T for m in mods]
+                scores = None
+                if self._template.regrowth == "scores":
+                    missing = [n for n in chain if n not in self._pending_scores]
+                    if missing:
+                        raise RuntimeError(f"CHSNN: regrowth='scores' needs the gradients of "
+                                           f"{missing} at the update step; none were seen")
+                    scores = [self._pending_scores[n] for n in chain]
                 res = evolve(ws, ms, self._schedules[ci], step, self._rng,
-                             dense=[False] * len(chain))
+                             dense=[False] * len(chain), regrowth_scores=scores)
                 schedules.append(res.schedule.to_dict())
                 for name, mask, regrown, st in zip(chain, res.masks, res.regrown, res.stats,
                                                    strict=True):
@@ -383,6 +432,7 @@ class CHSNN:
             result = {"layers": layers_out, "schedules": schedules, "hidden": chain_stats,
                       "seconds": seconds, "zeta": zeta, "temperature": temp,
                       "rng": self._rng.bit_generator.state}
+        self._pending_scores = {}
         result = _share(result)
         self._rng.bit_generator.state = result["rng"]
         self._schedules = [EvolutionSchedule.from_dict(d) for d in result["schedules"]]
@@ -459,7 +509,9 @@ class CHSNN:
                     mask = sscti_topology(corr, shape[1], self.sparsity)
                 else:
                     mask = get_mask(mod).reshape(shape[1], shape[0]).cpu().numpy().T
-                if name == first:
+                if not self.sswi:
+                    w = weight_2d(mod).detach().float().cpu().numpy().T * mask
+                elif name == first:
                     w = sswi(mask, "first", self._rng, st=1.0 - rates[first])
                 elif name == self.classifier:
                     w = sswi(mask, "last", self._rng, theta=self.theta)
@@ -469,7 +521,7 @@ class CHSNN:
             payload = {"layers": out, "rng": self._rng.bit_generator.state,
                        "info": {"first_layer": first, "rates": rates, "binary": rec.binary,
                                 "observations": int(rec._n_rows), "theta": self.theta,
-                                "sscti": self.sscti}}
+                                "sscti": self.sscti, "sswi": self.sswi}}
         payload = _share(payload)
         self._rng.bit_generator.state = payload["rng"]
         with torch.no_grad():

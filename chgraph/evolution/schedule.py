@@ -58,6 +58,9 @@ class EvolutionSchedule:
         A chgraph predictor (default ``"CH3-L3"``), ``"random"`` or ``"scores"``.
     regrowth_mode : {"soft", "topk"}
     regrowth_engine : {"auto", "dense", "stream"}
+    percolation : bool
+        Remove the links of dead hidden neurons after removal (default True; SET and RigL
+        do not percolate). Without it every neuron stays a regrowth candidate.
     early_stop_overlap : float or None
         A layer stops evolving once ``|removed & regrown| / |regrown|`` exceeds this
         (default 0.9); ``None`` disables the early stop.
@@ -92,6 +95,7 @@ class EvolutionSchedule:
     regrowth: str = "CH3-L3"
     regrowth_mode: str = "soft"
     regrowth_engine: str = "auto"
+    percolation: bool = True
     early_stop_overlap: float | None = 0.9
     stopped: tuple | None = None
     targets: tuple | None = None
@@ -126,6 +130,8 @@ class EvolutionSchedule:
         check_removal(self.removal, self.removal_mode, self.temperature_start)
         check_removal(self.removal, self.removal_mode, self.temperature_end)
         check_regrowth(self.regrowth, self.regrowth_mode, self.regrowth_engine)
+        if not isinstance(self.percolation, bool):
+            raise TypeError(f"percolation must be a bool, got {type(self.percolation).__name__}")
         e = self.early_stop_overlap
         if e is not None:
             if isinstance(e, bool) or not isinstance(e, numbers.Real) or not 0 <= e <= 1:

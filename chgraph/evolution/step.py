@@ -230,7 +230,11 @@ def evolve(weights, masks, schedule: EvolutionSchedule, step: int, rng, *, dense
 
     # percolation
     rc = [np.divmod(f, shapes[l][1]) for l, f in enumerate(kept)]
-    keep, live = percolate_links([r for r, _ in rc], [c for _, c in rc], shapes, dense)
+    if schedule.percolation:
+        keep, live = percolate_links([r for r, _ in rc], [c for _, c in rc], shapes, dense)
+    else:
+        keep = [np.ones(f.size, dtype=bool) for f in kept]
+        live = [np.ones(shapes[0][0], dtype=bool)] + [np.ones(s[1], dtype=bool) for s in shapes]
     n_perc = [int(k.size - np.count_nonzero(k)) for k in keep]
     kept = [f[k] for f, k in zip(kept, keep, strict=True)]
     t_perc = time.perf_counter()

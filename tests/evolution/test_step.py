@@ -152,6 +152,25 @@ def test_rigl_style_scores_and_set_style_random():
     assert res.masks[0].sum() == masks[0].sum()
 
 
+@given(chains())
+def test_without_percolation_only_removal_changes_links(chain):
+    weights, masks, schedule, seed = chain
+    sched = schedule.replace(percolation=False)
+    res = evolve(weights, masks, sched, 1, np.random.default_rng(seed))
+    for l, (m, st_) in enumerate(zip(masks, res.stats, strict=True)):
+        assert st_.percolated == 0
+        assert res.masks[l].sum() == m.sum()  # exactly at target: every neuron is a candidate
+        # only the rule's removals are lost (no percolation on top)
+        assert res.removed[l].sum() == st_.removed
+
+
+def test_percolation_flag_round_trips_and_is_checked():
+    s = EvolutionSchedule(100, 10, percolation=False)
+    assert EvolutionSchedule.from_dict(s.to_dict()) == s and not s.percolation
+    with pytest.raises(TypeError, match="percolation"):
+        EvolutionSchedule(100, 10, percolation="no")
+
+
 @pytest.mark.parametrize("case", ["nan", "chain", "shape", "step", "count", "schedule"])
 def test_bad_input_leaves_arrays_untouched(case):
     rng = np.random.default_rng(0)

@@ -124,3 +124,17 @@ def test_sscti_can_be_disabled():
     with sp.calibrate():
         model(batch(0)[0])
     assert torch.equal(model.fc1.weight_mask, mask)
+
+
+def test_sswi_can_be_disabled_keeping_the_sscti_topology():
+    model, opt, sp = make(sswi=False)
+    w2 = model.fc2.weight.detach().clone()
+    w1 = model.fc1.weight.detach().clone()
+    with sp.calibrate():
+        model(batch(0)[0])
+    assert sp.calibration["sswi"] is False
+    assert torch.equal(model.fc2.weight, w2)  # weights of construction (SWI) kept
+    kept = model.fc1.weight_mask
+    # fc1: new (SSCTI) topology, old weights where links survived, 0 elsewhere
+    assert torch.equal(model.fc1.weight[kept], (w1 * kept)[kept])
+    assert torch.all(model.fc1.weight[~kept] == 0)

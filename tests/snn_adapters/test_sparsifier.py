@@ -297,3 +297,37 @@ def test_state_from_another_model_is_rejected():
     with pytest.raises(ValueError, match="rng"):
         sp.load_state_dict(bad)
     assert sp.state_dict() == mine
+
+
+# -- options used by the baselines ----------------------------------------------------------------
+def test_rigl_regrowth_follows_dense_gradient_magnitudes():
+    model, opt, sp = make("sgd", regrowth="scores", regrowth_mode="topk", removal="magnitude",
+                          removal_mode="hard", percolation=False, total_steps=40,
+                          update_interval=3)
+    x, y = batch(0)
+    for step in range(1, 4):
+        loss = nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        if step == 3:  # the update step: remember the dense gradient before masking
+            dense_grad = model.fc1.weight.grad.detach().abs().clone()
+            before = model.fc1.weight_mask.clone()
+        opt.step()
+        stats = sp.step()
+    assert stats is not None and stats["layers"]["fc1"]["percolated"] == 0
+    after = model.fc1.weight_mask
+    new = after & ~before
+    kept = after & before
+    cand = ~kept & ~new  # candidates that were not chosen (removed ones included)
+    assert int(new.sum()) > 0
+    assert dense_grad[new].min() >= dense_grad[cand].max()
+    check_invariants(model, opt, sp)
+
+
+def test_explicit_chains_are_used_and_checked():
+    _, _, sp = make(chains=[["fc1"], ["fc2"]])
+    assert sp._chains == [["fc1"], ["fc2"]]
+    with pytest.raises(ValueError, match="exactly once"):
+        make(chains=[["fc1"]])
+    with pytest.raises(ValueError, match="inputs"):
+        make(chains=[["fc2", "fc1"]])  # fc2 has 32 outputs, fc1 20 inputs
