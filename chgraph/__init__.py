@@ -42,3 +42,11 @@ __all__ = [
     "EvolutionResult",
 ]
 __version__ = "0.1.0"
+
+# network-science toolkit: file formats (chgraph.io) and link-prediction evaluation
+from . import evaluation, io  # noqa: E402
+from .evaluation import evaluate  # noqa: E402
+from .io import LayerStack, load_layers, read_graph, save_layers, write_graph  # noqa: E402
+
+__all__ += ["io", "evaluation", "evaluate", "LayerStack", "load_layers", "save_layers",
+            "read_graph", "write_graph"]
