@@ -7,11 +7,13 @@ without a dense score matrix; :func:`predict_links` is the networkx-style interf
 :mod:`chgraph.evolution` evolves the topology of a chain of sparse layers (CH-SNN / CHT:
 initial topologies, SSWI, LRS removal, percolation, CH3-L3 regrowth, the schedule);
 :func:`evolve` and :class:`EvolutionSchedule` are re-exported here.
+:mod:`chgraph.analysis` measures layers, chains and graphs (degrees and power-law fits,
+clustering, communities, path lengths, small worlds, turnover, hyperbolic embedding, summaries).
 
 chgraph never imports torch.
 """
 
-from . import evolution
+from . import analysis, evolution
 from .evolution import EvolutionResult, EvolutionSchedule, evolve
 from .graph import BipartiteLayer, Graph, as_graph, as_layer
 from .linkpred import (
@@ -37,6 +39,7 @@ __all__ = [
     "sample_links",
     "predict_links",
     "evolution",
+    "analysis",
     "evolve",
     "EvolutionSchedule",
     "EvolutionResult",

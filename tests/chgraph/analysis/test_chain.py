@@ -1,0 +1,87 @@
+"""chgraph.analysis.chain: chain_graph, live_neurons, live_fraction."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chgraph import BipartiteLayer, as_layer
+from chgraph.analysis import chain_graph, live_fraction, live_neurons
+from chgraph.evolution import percolate
+from tests.strategies import biadjacency
+
+
+@st.composite
+def chains(draw, max_layers: int = 4, max_size: int = 6):
+    """A list of 0/1 biadjacencies whose shapes chain."""
+    n_layers = draw(st.integers(1, max_layers))
+    sizes = [draw(st.integers(1, max_size)) for _ in range(n_layers + 1)]
+    return [
+        draw(biadjacency(min_rows=a, max_rows=a, min_cols=b, max_cols=b))
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+
+
+@given(chains())
+def test_chain_graph_counts_and_attributes(layers):
+    g = chain_graph(layers)
+    sizes = [layers[0].shape[0]] + [b.shape[1] for b in layers]
+    assert g.number_of_nodes() == sum(sizes)
+    assert g.number_of_edges() == sum(int(b.sum()) for b in layers)
+    for (level, index), data in g.nodes(data=True):
+        assert data == {"layer": level, "bipartite": level % 2}
+        assert 0 <= index < sizes[level]
+    for u, v in g.edges():
+        assert abs(u[0] - v[0]) == 1  # links only between consecutive levels
+        lo, hi = sorted((u, v))
+        assert layers[lo[0]][lo[1], hi[1]] == 1
+    adj, level = chain_graph(layers, output="scipy")
+    assert np.bincount(level).tolist() == sizes
+    order = [(lv, i) for lv, s in enumerate(sizes) for i in range(s)]
+    ref = nx.to_scipy_sparse_array(g, nodelist=order)
+    assert (adj != ref).nnz == 0
+    assert (adj != adj.T).nnz == 0
+
+
+def test_chain_graph_round_trips_through_as_layer():
+    layers = [np.ones((2, 3)), np.eye(3)]
+    big = as_layer(chain_graph(layers))  # even levels against odd ones
+    assert big.shape == (2 + 3, 3) and big.n_links == 6 + 3
+
+
+def test_chain_graph_rejects_bad_input():
+    with pytest.raises(ValueError, match="do not chain"):
+        chain_graph([np.ones((2, 3)), np.ones((2, 2))])
+    with pytest.raises(ValueError, match="no layers"):
+        chain_graph([])
+    with pytest.raises(TypeError, match="sequence of layers"):
+        chain_graph(np.ones((2, 2)))
+    with pytest.raises(TypeError, match="sequence of layers"):
+        chain_graph(BipartiteLayer(np.ones((2, 2))))
+    with pytest.raises(ValueError, match="output"):
+        chain_graph([np.ones((2, 2))], output="igraph")
+
+
+@given(chains())
+def test_live_neurons_match_the_engine_percolation(layers):
+    _, _, live_ref = percolate(layers)
+    live = live_neurons(layers)
+    assert len(live) == len(layers) + 1
+    for a, b in zip(live, live_ref, strict=True):
+        assert np.array_equal(a, b)
+    direct = live_neurons(layers, cascade=False)
+    for l in range(1, len(layers)):  # direct test: in and out degree on the links as given
+        expected = (layers[l - 1].sum(0) > 0) & (layers[l].sum(1) > 0)
+        assert np.array_equal(direct[l], expected)
+        assert not np.any(live[l] & ~direct[l])  # the cascade only kills more
+
+
+def test_live_fraction():
+    full = [np.ones((3, 4)), np.ones((4, 2))]
+    assert live_fraction(full) == 1.0
+    assert np.isnan(live_fraction([np.ones((3, 4))]))  # no hidden neuron
+    dead_end = [np.ones((2, 2)), np.array([[1], [0]])]
+    assert live_fraction(dead_end) == 0.5
