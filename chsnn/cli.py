@@ -1,0 +1,207 @@
+"""The ``chsnn`` command: ``train``, ``compare``, ``methods``, ``datasets``.
+
+Bad input (an unknown name, a sparsity outside (0, 1), an unreadable dataset, an output
+directory that holds another run) is reported in one line on stderr with exit status 2;
+Ctrl-C leaves the last epoch's checkpoint and exits with status 130.
+
+Examples::
+
+    chsnn train --method chsnn --model 2fc --dataset mnist5k --sparsity 0.99 --epochs 20 \\
+        --seed 0 --out runs/chsnn
+    chsnn train --resume runs/chsnn
+    chsnn compare --methods chsnn,dense,set,rigl --seeds 0,1,2 --epochs 20 --out runs/cmp
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import TrainConfig
+from .methods import METHODS
+
+__all__ = ["main", "build_parser"]
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``chsnn: error: ...``) and exit status 2."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        raise _UsageError(message)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    d = TrainConfig()
+    p.add_argument("--model", default=d.model, help="2fc, 3fc, 2conv2fc or spikformer "
+                   "(default %(default)s)")
+    p.add_argument("--dataset", default=d.dataset, help="mnist5k (embedded), fashion-mnist, "
+                   "mnist, digits, or a .npz file (default %(default)s)")
+    p.add_argument("--data-root", default=None, help="directory of the IDX files "
+                   "(fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+    p.add_argument("--sparsity", type=float, default=d.sparsity,
+                   help="fraction of links removed in every sparse layer (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=d.epochs, help="default %(default)s")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="default %(default)s")
+    p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate "
+                   "(default %(default)s)")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    p.add_argument("--T", type=int, default=d.T, help="time steps (default %(default)s)")
+    p.add_argument("--encoder", default=d.encoder, choices=("poisson", "direct"))
+    p.add_argument("--hidden", type=int, default=None, help="hidden width of the FC models "
+                   "(default 2 x input)")
+    p.add_argument("--n-train", type=int, default=None, help="train on a stratified subset")
+    p.add_argument("--n-test", type=int, default=None, help="test on a stratified subset")
+    p.add_argument("--update-interval", type=int, default=None,
+                   help="steps between topology updates (default one epoch)")
+    p.add_argument("--calibration-samples", type=int, default=d.calibration_samples)
+    p.add_argument("--energy-samples", type=int, default=d.energy_samples)
+    p.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--quiet", action="store_true", help="no progress bars, no epoch lines")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``chsnn``."""
+    parser = _Parser(prog="chsnn", description="CH-SNN: Cannistraci-Hebb dynamic sparse "
+                     "training of spiking neural networks, with baselines and reports.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    t = sub.add_parser("train", help="train one model with one method",
+                       description="Train one model; writes report.json, report.md, plots, "
+                       "the topology and a checkpoint to --out.")
+    t.add_argument("--method", default="chsnn",
+                   help=f"one of {', '.join(METHODS)} (default %(default)s)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--out", help="run directory (required unless --resume)")
+    t.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its checkpoint")
+    _add_run_options(t)
+    c = sub.add_parser("compare", help="several methods and seeds side by side",
+                       description="Train (or reuse) one run per method and seed in "
+                       "OUT/<method>/seed<k> and print the comparison table.")
+    c.add_argument("--methods", default="chsnn,dense,static,set,rigl,cht",
+                   help="comma-separated methods (default %(default)s)")
+    c.add_argument("--seeds", default="0,1,2", help="comma-separated seeds "
+                   "(default %(default)s)")
+    c.add_argument("--out", required=True, help="comparison directory")
+    _add_run_options(c)
+    sub.add_parser("methods", help="list the training methods")
+    sub.add_parser("datasets", help="list the datasets and whether they are here")
+    return parser
+
+
+def _config(args, method: str, seed: int) -> TrainConfig:
+    return TrainConfig(
+        method=method, model=args.model, dataset=args.dataset, data_root=args.data_root,
+        sparsity=args.sparsity, epochs=args.epochs, seed=seed, batch_size=args.batch_size,
+        lr=args.lr, weight_decay=args.weight_decay, T=args.T, encoder=args.encoder,
+        hidden=args.hidden, n_train=args.n_train, n_test=args.n_test,
+        update_interval=args.update_interval, calibration_samples=args.calibration_samples,
+        energy_samples=args.energy_samples, device=args.device)
+
+
+def _split(text: str, what: str, cast=str) -> list:
+    items = [x.strip() for x in text.split(",") if x.strip()]
+    if not items:
+        raise _UsageError(f"--{what} is empty")
+    try:
+        return [cast(x) for x in items]
+    except ValueError:
+        raise _UsageError(f"--{what}: cannot read {text!r}") from None
+
+
+def _train(args) -> int:
+    from .train import train
+
+    log = None if args.quiet else print
+    if args.resume:
+        report = train(TrainConfig(), args.resume, resume=True, progress=not args.quiet,
+                       plots=not args.no_plots, log=log)
+        print(f"report: {args.resume}/report.md" if "method" in report else "")
+        return 0
+    if not args.out:
+        raise _UsageError("train needs --out DIR (or --resume DIR)")
+    report = train(_config(args, args.method, args.seed), args.out, progress=not args.quiet,
+                   plots=not args.no_plots, log=log)
+    if args.quiet:
+        from .train import summary_line
+
+        print(summary_line(report))
+    print(f"report: {args.out}/report.md")
+    return 0
+
+
+def _compare(args) -> int:
+    from .compare import compare, format_table
+
+    methods = _split(args.methods, "methods")
+    seeds = _split(args.seeds, "seeds", int)
+    configs = [_config(args, m, s) for m in methods for s in seeds]  # validate all first
+    result = compare(configs[0], [c.method for c in configs[::len(seeds)]], seeds, args.out,
+                     progress=not args.quiet, plots=not args.no_plots,
+                     log=None if args.quiet else print)
+    print()
+    print(format_table(result["rows"]))
+    _print_headline(result)
+    print(f"comparison: {args.out}/comparison.md")
+    return 0
+
+
+def _print_headline(result: dict) -> None:
+    """CH-SNN against dense in one sentence, when both ran."""
+    rows = {r["method"]: r for r in result["rows"]}
+    if "chsnn" in rows and "dense" in rows:
+        c, d = rows["chsnn"], rows["dense"]
+        print(f"\nCH-SNN at {100 * c['sparsity_linear_mean']:.2f}% sparsity "
+              f"({100 * c['sparsity_all_mean']:.2f}% of all parameters): test accuracy "
+              f"{100 * c['accuracy_mean']:.2f}% vs dense {100 * d['accuracy_mean']:.2f}% "
+              f"({100 * (c['accuracy_mean'] - d['accuracy_mean']):+.2f} points); "
+              f"{c['sop_ratio']:.1f}x fewer synaptic operations and "
+              f"{c['energy_ratio']:.1f}x less energy per sample than dense.")
+
+
+def _list_methods() -> int:
+    for m in METHODS.values():
+        print(f"{m.name:15s} {m.description}")
+    return 0
+
+
+def _list_datasets() -> int:
+    from .data import available_datasets
+
+    for info in available_datasets():
+        print(info)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``chsnn`` command; returns the exit status."""
+    from .config import ConfigError
+    from .data import DatasetError
+    from .train import RunError
+
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "train":
+            return _train(args)
+        if args.command == "compare":
+            return _compare(args)
+        if args.command == "methods":
+            return _list_methods()
+        return _list_datasets()
+    except (_UsageError, ConfigError, DatasetError, RunError, OSError) as exc:
+        msg = " ".join(str(exc).split())
+        print(f"chsnn: error: {msg}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("chsnn: interrupted; the last finished epoch is checkpointed: continue with "
+              "chsnn train --resume DIR", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

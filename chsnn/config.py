@@ -1,0 +1,125 @@
+"""The configuration of one training run, validated once, saved with the run.
+
+>>> c = TrainConfig(method="SET", epochs=3)
+>>> c.method, c.sparsity, TrainConfig.from_dict(c.to_dict()) == c
+('set', 0.99, True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+
+from .methods import get_method
+from .models import MODEL_NAMES
+
+__all__ = ["TrainConfig", "ConfigError"]
+
+ENCODERS = ("poisson", "direct")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+class ConfigError(ValueError):
+    """A bad training option (the command line reports it in one line, exit status 2)."""
+
+
+def _int(name: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _real(name: str, value, low: float, high: float, *, open_low=True, open_high=True) -> float:
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+    if ok:
+        ok = (value > low if open_low else value >= low) and (
+            value < high if open_high else value <= high)
+    if not ok:
+        lb, rb = "(" if open_low else "[", ")" if open_high else "]"
+        raise ConfigError(f"{name} must lie in {lb}{low}, {high}{rb}, got {value!r}")
+    return float(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run of ``chsnn train``.
+
+    ``update_interval`` defaults to one epoch (CHT's one topology update per epoch);
+    ``n_train`` / ``n_test`` take stratified subsets (the whole dataset when None);
+    ``calibration_samples`` is the number of training samples whose spikes CH-SNN's SSCTI and
+    SSWI see; ``energy_samples`` the number of test samples the synaptic operations are counted
+    on. ``hidden`` sets the hidden width of the FC models (default 2 x input).
+    """
+
+    method: str = "chsnn"
+    model: str = "2fc"
+    dataset: str = "mnist5k"
+    data_root: str | None = None
+    sparsity: float = 0.99
+    epochs: int = 20
+    seed: int = 0
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    T: int = 8
+    encoder: str = "poisson"
+    hidden: int | None = None
+    n_train: int | None = None
+    n_test: int | None = None
+    update_interval: int | None = None
+    calibration_samples: int = 512
+    energy_samples: int = 1000
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
+        set_("method", get_method_or_error(self.method))
+        model = str(self.model).strip().lower()
+        if model not in MODEL_NAMES:
+            raise ConfigError(f"unknown model {self.model!r}; available: {', '.join(MODEL_NAMES)}")
+        set_("model", model)
+        if not isinstance(self.dataset, str) or not self.dataset.strip():
+            raise ConfigError(f"dataset must be a name or a .npz path, got {self.dataset!r}")
+        set_("sparsity", _real("sparsity", self.sparsity, 0.0, 1.0))
+        set_("epochs", _int("epochs", self.epochs, 1))
+        set_("seed", _int("seed", self.seed, 0))
+        set_("batch_size", _int("batch_size", self.batch_size, 1))
+        set_("lr", _real("lr", self.lr, 0.0, math.inf))
+        set_("weight_decay", _real("weight_decay", self.weight_decay, 0.0, math.inf,
+                                   open_low=False))
+        set_("T", _int("T", self.T, 1))
+        if self.encoder not in ENCODERS:
+            raise ConfigError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}")
+        for name in ("hidden", "n_train", "n_test", "update_interval"):
+            v = getattr(self, name)
+            if v is not None:
+                set_(name, _int(name, v, 1))
+        set_("calibration_samples", _int("calibration_samples", self.calibration_samples, 1))
+        set_("energy_samples", _int("energy_samples", self.energy_samples, 1))
+        if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
+            raise ConfigError(f"device must be one of {DEVICES} or cuda:N, got {self.device!r}")
+
+    def to_dict(self) -> dict:
+        """A plain dict of JSON types."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        """Rebuild from :meth:`to_dict`; unknown keys are a :class:`ConfigError`."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ConfigError(f"unknown configuration keys {unknown}")
+        return cls(**data)
+
+    def replace(self, **changes) -> TrainConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def get_method_or_error(name) -> str:
+    try:
+        return get_method(name).name
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

@@ -1,0 +1,256 @@
+"""The state and the epoch loop of one training run (used by :func:`chsnn.train.train`)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from snn_adapters import CHSNN, find_linear_layers
+
+from .config import TrainConfig
+from .data import Dataset
+from .energy import count_synaptic_operations
+from .methods import get_method
+
+__all__ = ["Run", "live_neuron_fraction"]
+
+# purposes of the derived generators (see chsnn.train._generator)
+_SHUFFLE, _SPIKES, _TEST, _ENERGY, _CALIBRATION = 1, 2, 3, 4, 5
+
+
+def live_neuron_fraction(masks: list[np.ndarray], chains: list[list[int]]) -> float:
+    """Fraction of live hidden neurons over the outputs of the sparse layers.
+
+    ``masks`` are ``n_in x n_out`` boolean arrays; ``chains`` group their indices as the
+    sparsifier's chains. An output neuron of a sparse layer is live when it has an incoming
+    link and, if the next layer of its chain is sparse, an outgoing one (a dense next layer
+    always gives it outgoing links). 1.0 when there are no such neurons.
+
+    >>> m1 = np.array([[1, 0, 0], [0, 1, 0]], bool)   # output 2 has no input
+    >>> m2 = np.array([[1], [0], [1]], bool)          # output 1 has no outgoing link
+    >>> live_neuron_fraction([m1, m2], [[0, 1]])      # hidden layer 1/3 live, outputs 2/1
+    0.5
+    """
+    live = total = 0
+    for chain in chains:
+        for pos, idx in enumerate(chain):
+            alive = masks[idx].any(axis=0)
+            if pos + 1 < len(chain):
+                alive = alive & masks[chain[pos + 1]].any(axis=1)
+            live += int(alive.sum())
+            total += alive.size
+    return 1.0 if total == 0 else live / total
+
+
+class Run:
+    """Model, optimiser, sparsifier, data and history of one run."""
+
+    def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device) -> None:
+        from .train import _Encoder, _generator, make_model
+
+        self.cfg, self.data, self.device = cfg, data, device
+        self.method = get_method(cfg.method)
+        self._generator = _generator
+        self.model = make_model(cfg, data).to(device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr,
+                                          weight_decay=cfg.weight_decay)
+        self.encode = _Encoder(cfg, data, device)
+        self.x_train = torch.from_numpy(data.x_train)
+        self.y_train = torch.from_numpy(data.y_train)
+        self.x_test = torch.from_numpy(data.x_test)
+        self.y_test = torch.from_numpy(data.y_test)
+        self.steps_per_epoch = math.ceil(len(self.y_train) / cfg.batch_size)
+        self.sparsifier = None
+        if self.method.sparse:
+            classifier = self.model.classifier_name
+            chains = None
+            if cfg.model == "spikformer":  # residual streams: no percolation across blocks
+                chains = [[n] for n, _ in find_linear_layers(self.model) if n != classifier]
+            self.sparsifier = CHSNN(
+                self.model, self.optimizer, cfg.sparsity, cfg.epochs * self.steps_per_epoch,
+                update_interval=cfg.update_interval or self.steps_per_epoch,
+                classifier=classifier, sscti=self.method.sscti, sswi=self.method.sswi,
+                chains=chains, seed=[cfg.seed, 0x5EED], **self.method.schedule)
+        self.epoch = 0
+        self.history: list[dict] = []
+        self.train_seconds = 0.0
+        self.calibration_seconds = 0.0
+
+    # -- start / checkpoint --------------------------------------------------------------------
+    def start(self) -> None:
+        """Calibrate (methods with SSCTI / SSWI) before the first epoch."""
+        if not self.method.calibrate:
+            return
+        t0 = time.perf_counter()
+        n = min(self.cfg.calibration_samples, len(self.y_train))
+        gen = self._generator(torch.device("cpu"), self.cfg.seed, _CALIBRATION)
+        idx = torch.randperm(len(self.y_train), generator=gen)[:n]
+        spikes = self._generator(self.device, self.cfg.seed, _CALIBRATION, 1)
+        self.model.eval()
+        with torch.no_grad(), self.sparsifier.calibrate():
+            for start in range(0, n, self.cfg.batch_size):
+                self.model(self.encode(self.x_train[idx[start:start + self.cfg.batch_size]],
+                                       spikes))
+        self.model.train()
+        self.calibration_seconds = time.perf_counter() - t0
+        self.train_seconds += self.calibration_seconds
+
+    def checkpoint(self) -> dict:
+        from .train import CHECKPOINT_VERSION
+
+        return {"version": CHECKPOINT_VERSION, "config": self.cfg.to_dict(),
+                "epoch": self.epoch, "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "sparsifier": None if self.sparsifier is None else self.sparsifier.state_dict(),
+                "history": self.history, "train_seconds": self.train_seconds,
+                "calibration_seconds": self.calibration_seconds}
+
+    def restore(self, ck: dict) -> None:
+        from .train import RunError
+
+        if ck["config"] != self.cfg.to_dict():
+            raise RunError("the checkpoint belongs to another configuration than config.json")
+        self.model.load_state_dict(ck["model"])
+        self.optimizer.load_state_dict(ck["optimizer"])
+        if self.sparsifier is not None:
+            self.sparsifier.load_state_dict(ck["sparsifier"])
+        self.epoch = int(ck["epoch"])
+        self.history = list(ck["history"])
+        self.train_seconds = float(ck["train_seconds"])
+        self.calibration_seconds = float(ck.get("calibration_seconds", 0.0))
+
+    # -- topology ------------------------------------------------------------------------------
+    def layer_masks(self) -> tuple[list[str], list[np.ndarray]]:
+        """Names and ``n_in x n_out`` boolean masks of the sparse layers (forward order)."""
+        if self.sparsifier is None:
+            return [], []
+        names = self.sparsifier.layer_names
+        masks = self.sparsifier.masks()
+        return names, [masks[n].reshape(masks[n].shape[0], -1).T.cpu().numpy().copy()
+                       for n in names]
+
+    def layer_weights(self) -> list[np.ndarray]:
+        mods = dict(self.model.named_modules())
+        names, masks = self.layer_masks()
+        out = []
+        for name, mask in zip(names, masks, strict=True):
+            w = mods[name].weight.detach().reshape(mask.shape[1], -1).T.float().cpu().numpy()
+            out.append(w.astype(np.float32))
+        return out
+
+    def chains(self) -> list[list[int]]:
+        names, _ = self.layer_masks()
+        pos = {n: i for i, n in enumerate(names)}
+        chains = self.sparsifier._chains if self.sparsifier is not None else None
+        if chains is None:  # before the first update: one chain per layer in forward order
+            chains = self.sparsifier._build_chains() if names else []
+        return [[pos[n] for n in c] for c in chains]
+
+    def live_fraction(self) -> float:
+        _, masks = self.layer_masks()
+        return live_neuron_fraction(masks, self.chains()) if masks else 1.0
+
+    # -- epochs --------------------------------------------------------------------------------
+    def train_epoch(self, progress: bool = True) -> dict:
+        from tqdm.auto import tqdm
+
+        cfg = self.cfg
+        self.epoch += 1
+        t0 = time.perf_counter()
+        shuffle = self._generator(torch.device("cpu"), cfg.seed, _SHUFFLE, self.epoch)
+        spikes = self._generator(self.device, cfg.seed, _SPIKES, self.epoch)
+        _, before = self.layer_masks()
+        self.model.train()
+        loss_sum, correct, seen, updates = 0.0, 0, 0, []
+        order = torch.randperm(len(self.y_train), generator=shuffle)
+        bar = tqdm(total=self.steps_per_epoch, disable=not progress, leave=False,
+                   desc=f"{cfg.method} epoch {self.epoch}/{cfg.epochs}", unit="batch")
+        for start in range(0, len(order), cfg.batch_size):
+            idx = order[start:start + cfg.batch_size]
+            y = self.y_train[idx].to(self.device)
+            out = self.model(self.encode(self.x_train[idx], spikes))
+            loss = nn.functional.cross_entropy(out, y)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            if self.sparsifier is not None and self.method.evolves:
+                stats = self.sparsifier.step()
+                if stats is not None:
+                    updates.append(stats)
+            loss_sum += float(loss.detach()) * len(idx)
+            correct += int((out.argmax(1) == y).sum())
+            seen += len(idx)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+        bar.close()
+        seconds = time.perf_counter() - t0
+        self.train_seconds += seconds
+        test_loss, test_acc = self.evaluate()
+        entry = {"epoch": self.epoch, "train_loss": loss_sum / seen,
+                 "train_accuracy": correct / seen, "test_loss": test_loss,
+                 "test_accuracy": test_acc, "seconds": seconds}
+        entry.update(self._topology_entry(before, updates))
+        self.history.append(entry)
+        return entry
+
+    def _topology_entry(self, before: list[np.ndarray], updates: list[dict]) -> dict:
+        if self.sparsifier is None:
+            return {"links": None, "live_neuron_fraction": 1.0, "turnover": 0.0,
+                    "evolution": []}
+        names, after = self.layer_masks()
+        links = int(sum(m.sum() for m in after))
+        changed = int(sum((b & ~a).sum() for a, b in zip(after, before, strict=True)))
+        evo = []
+        for st in updates:
+            layers = st["layers"]
+            evo.append({
+                "step": st["step"], "zeta": st["zeta"], "temperature": st["temperature"],
+                "seconds": st["seconds"].get("total", 0.0),
+                **{k: int(sum(layers[n][k] for n in layers)) for k in (
+                    "removed", "percolated", "regrown", "filled_random", "shortfall")},
+                "layers": layers})
+        return {"links": links, "live_neuron_fraction": self.live_fraction(),
+                "turnover": changed / links if links else 0.0, "evolution": evo,
+                "sparsity_linear": self.sparsifier.sparsity_report()["sparse_layers"]}
+
+    @torch.no_grad()
+    def evaluate(self) -> tuple[float, float]:
+        """Test loss and accuracy (the same Poisson spikes every epoch)."""
+        self.model.eval()
+        gen = self._generator(self.device, self.cfg.seed, _TEST)
+        loss_sum, correct = 0.0, 0
+        for start in range(0, len(self.y_test), 256):
+            x = self.x_test[start:start + 256]
+            y = self.y_test[start:start + 256].to(self.device)
+            out = self.model(self.encode(x, gen))
+            loss_sum += float(nn.functional.cross_entropy(out, y, reduction="sum"))
+            correct += int((out.argmax(1) == y).sum())
+        self.model.train()
+        n = len(self.y_test)
+        return loss_sum / n, correct / n
+
+    # -- the end -------------------------------------------------------------------------------
+    def final_measurements(self) -> dict:
+        """Synaptic operations and energy on the test set, sparsity, live neurons."""
+        cfg = self.cfg
+        n = min(cfg.energy_samples, len(self.y_test))
+        gen = self._generator(self.device, cfg.seed, _ENERGY)
+        batches = [self.encode(self.x_test[s:min(s + 256, n)], gen) for s in range(0, n, 256)]
+        energy = count_synaptic_operations(self.model, batches)
+        params = list(self.model.parameters())
+        total = sum(p.numel() for p in params)
+        if self.sparsifier is not None:
+            sp = self.sparsifier.sparsity_report()
+            sparsity_linear, sparsity_all = sp["sparse_layers"], sp["all_parameters"]
+        else:
+            lin = [m.weight for _, m in find_linear_layers(self.model)]
+            zeros = sum(int((w == 0).sum()) for w in lin)
+            sparsity_linear = zeros / sum(w.numel() for w in lin)
+            sparsity_all = sum(int((p == 0).sum()) for p in params) / total
+        return {"energy": energy, "sparsity_linear": float(sparsity_linear),
+                "sparsity_all": float(sparsity_all), "parameters": int(total),
+                "live_neuron_fraction": self.live_fraction()}

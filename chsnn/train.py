@@ -1,0 +1,243 @@
+"""One training run: model, data, method, epochs, checkpoints, the final measurements.
+
+:func:`train` is what ``chsnn train`` runs. A run directory holds
+
+* ``config.json`` -- the :class:`~chsnn.config.TrainConfig` (written first; it identifies the run);
+* ``checkpoint.pt`` -- model, optimiser, sparsifier, history after the last finished epoch;
+* ``topology/epoch_XXX.npz`` -- the sparse layers after every epoch (``chgraph.io`` format);
+* at the end ``report.json``, ``report.md``, ``plots/*.png``, ``topology.npz`` and
+  ``topology.graphml`` (see :mod:`chsnn.report`).
+
+Every file is written atomically (:mod:`chsnn.atomic`). Randomness is derived from the seed and
+the epoch (shuffling, Poisson spikes), never carried in a global generator, so a run resumed
+from the checkpoint of epoch ``k`` continues exactly as the uninterrupted run (bit for bit on
+the CPU).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import atomic
+from .config import ConfigError, TrainConfig
+from .data import Dataset, load_dataset
+from .encoders import DirectEncoder, PoissonEncoder
+from .methods import get_method
+from .models import build_model
+
+__all__ = ["train", "RunError", "load_checkpoint", "CHECKPOINT", "CONFIG", "REPORT"]
+
+CONFIG = "config.json"
+CHECKPOINT = "checkpoint.pt"
+REPORT = "report.json"
+CHECKPOINT_VERSION = 1
+
+
+class RunError(RuntimeError):
+    """A run directory that cannot be used (another run, no checkpoint to resume, ...)."""
+
+
+# -- pieces ---------------------------------------------------------------------------------------
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device {name!r} asked for, but CUDA is not available")
+    return torch.device(name)
+
+
+def _generator(device: torch.device, *seed: int) -> torch.Generator:
+    """A generator seeded from ``seed`` parts (run seed, purpose, epoch)."""
+    g = torch.Generator(device=device)
+    g.manual_seed(int(np.random.SeedSequence(list(seed)).generate_state(1, np.uint64)[0] >> 1))
+    return g
+
+
+def load_data(cfg: TrainConfig) -> Dataset:
+    """The dataset of a run (subsets drawn with the run's seed)."""
+    data = load_dataset(cfg.dataset, root=cfg.data_root, seed=cfg.seed)
+    if cfg.n_train is not None or cfg.n_test is not None:
+        n_train = min(cfg.n_train or len(data.y_train), len(data.y_train))
+        n_test = min(cfg.n_test or len(data.y_test), len(data.y_test))
+        data = data.subset(n_train, n_test, seed=cfg.seed)
+    return data
+
+
+def make_model(cfg: TrainConfig, data: Dataset) -> nn.Module:
+    """The model of a run, initialised from the run's seed."""
+    torch.manual_seed(cfg.seed)
+    kwargs = {}
+    if cfg.model in ("2fc", "3fc") and cfg.hidden is not None:
+        kwargs["hidden" if cfg.model == "2fc" else "hidden1"] = cfg.hidden
+    shape = data.image_shape
+    image_shape = (1, *shape) if len(shape) == 2 else (tuple(shape) if len(shape) == 3 else None)
+    if cfg.model in ("2conv2fc", "spikformer") and image_shape is None:
+        raise ConfigError(f"model {cfg.model!r} needs image data; {data.name} has samples of "
+                          f"shape {shape}")
+    if cfg.model == "spikformer":
+        kwargs.setdefault("patch_size", 4 if image_shape[1] % 4 == 0 else 2)
+        kwargs.setdefault("embed_dim", 64)
+        kwargs.setdefault("heads", 4)
+    model = build_model(cfg.model, n_in=data.n_features if cfg.model in ("2fc", "3fc") else None,
+                        n_classes=data.n_classes, image_shape=image_shape, T=cfg.T, **kwargs)
+    if not get_method(cfg.method).sparse:
+        _spiking_friendly_init(model)
+    return model
+
+
+def _spiking_friendly_init(model: nn.Module) -> None:
+    """Dense baseline: SWI's variance at sparsity 0, ``N(0, 2 / fan_in)`` (Kaiming normal), for
+    every linear layer. torch's default (uniform, variance ``1 / (3 fan_in)``) leaves the
+    hidden LIF neurons of a dense 2FC nearly silent on Poisson input; sparse methods use SWI /
+    SSWI, so the dense baseline gets the same scaling."""
+    with torch.no_grad():
+        for mod in model.modules():
+            if isinstance(mod, nn.Linear):
+                nn.init.normal_(mod.weight, 0.0, math.sqrt(2.0 / mod.in_features))
+                if mod.bias is not None:
+                    mod.bias.zero_()
+
+
+class _Encoder:
+    """Encodes a batch ``[B, features]`` into ``[T, B, ...]`` for the model."""
+
+    def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device) -> None:
+        self.poisson = cfg.encoder == "poisson"
+        self.enc = PoissonEncoder(cfg.T) if self.poisson else DirectEncoder(cfg.T)
+        shape = data.image_shape
+        self.shape = (1, *shape) if len(shape) == 2 else tuple(shape)
+        self.flat = cfg.model in ("2fc", "3fc")
+        self.device = device
+
+    def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        x = x.to(self.device)
+        s = self.enc(x, generator=gen) if self.poisson else self.enc(x)
+        return s if self.flat else s.reshape(s.shape[0], s.shape[1], *self.shape)
+
+
+def _batches(n: int, batch_size: int, gen: torch.Generator | None):
+    order = torch.randperm(n, generator=gen) if gen is not None else torch.arange(n)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
+
+
+# -- the run --------------------------------------------------------------------------------------
+def _check_out_dir(out: Path, cfg: TrainConfig, resume: bool) -> TrainConfig:
+    cfg_path = out / CONFIG
+    if resume:
+        if not cfg_path.is_file() or not (out / CHECKPOINT).is_file():
+            raise RunError(f"{out} holds no run to resume (no {CONFIG} and {CHECKPOINT})")
+        try:
+            saved = TrainConfig.from_dict(json.loads(cfg_path.read_text()))
+        except (ValueError, TypeError) as exc:
+            raise RunError(f"{cfg_path} is not a valid run configuration: {exc}") from None
+        return saved
+    if out.exists() and not out.is_dir():
+        raise RunError(f"output path {out} exists and is not a directory")
+    if cfg_path.exists() or (out / CHECKPOINT).exists() or (out / REPORT).exists():
+        raise RunError(f"output directory {out} already holds a run; continue it with "
+                       f"--resume {out} or choose another --out")
+    return cfg
+
+
+def load_checkpoint(out: str | os.PathLike) -> dict:
+    """The checkpoint of a run directory (``RunError`` if missing or unreadable)."""
+    path = Path(out) / CHECKPOINT
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=False)
+    except FileNotFoundError:
+        raise RunError(f"no checkpoint in {out}") from None
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad checkpoint
+        raise RunError(f"{path} is not a readable checkpoint: {exc}") from None
+    if not isinstance(ck, dict) or ck.get("version") != CHECKPOINT_VERSION:
+        raise RunError(f"{path} is not a chsnn checkpoint of version {CHECKPOINT_VERSION}")
+    return ck
+
+
+def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
+          progress: bool = True, plots: bool = True, stop_after_epoch: int | None = None,
+          log: Callable[[str], None] | None = print) -> dict:
+    """Train one model with one method and write the run directory ``out``.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+        The run (ignored with ``resume=True``: the saved configuration is used).
+    out : path
+        The run directory; it must not hold another run unless ``resume``.
+    resume : bool
+        Continue the run in ``out`` from its checkpoint.
+    progress : bool
+        Show tqdm progress bars (on stderr).
+    plots : bool
+        Draw the PNG plots (matplotlib takes a few seconds).
+    stop_after_epoch : int, optional
+        Stop (with a checkpoint, no report) after this epoch: an interrupted run, for tests.
+    log : callable, optional
+        Receives one line per epoch and the summary (default ``print``; None for silence).
+
+    Returns
+    -------
+    dict
+        The report (also written to ``out/report.json``), or the checkpoint's summary when
+        stopped early.
+    """
+    from .loop import Run
+    from .report import write_report, write_topology_snapshot
+
+    out = Path(out)
+    cfg = _check_out_dir(out, cfg, resume)
+    data = load_data(cfg)
+    run = Run(cfg, data, _device(cfg.device))
+    say = log or (lambda s: None)
+    if resume:
+        run.restore(load_checkpoint(out))
+        say(f"resuming {out} after epoch {run.epoch}/{cfg.epochs}")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic.write_json(out / CONFIG, cfg.to_dict())
+        run.start()
+        if run.sparsifier is not None:
+            write_topology_snapshot(out, run, epoch=0)
+    while run.epoch < cfg.epochs:
+        entry = run.train_epoch(progress=progress)
+        if run.sparsifier is not None:
+            write_topology_snapshot(out, run, epoch=run.epoch)
+        with atomic.atomic_path(out / CHECKPOINT) as tmp:
+            torch.save(run.checkpoint(), tmp)
+        say(_epoch_line(cfg, entry))
+        if stop_after_epoch is not None and run.epoch >= stop_after_epoch < cfg.epochs:
+            return {"stopped_after_epoch": run.epoch, "history": run.history}
+    t0 = time.perf_counter()
+    final = run.final_measurements()
+    final["measure_seconds"] = time.perf_counter() - t0
+    report = write_report(out, run, final, plots=plots)
+    say(summary_line(report))
+    return report
+
+
+def _epoch_line(cfg: TrainConfig, e: dict) -> str:
+    extra = ""
+    if e.get("links") is not None:
+        extra = f"  links {e['links']}  live {e['live_neuron_fraction']:.3f}"
+    return (f"[{cfg.method} seed {cfg.seed}] epoch {e['epoch']}/{cfg.epochs}  "
+            f"loss {e['train_loss']:.4f}  train {e['train_accuracy']:.4f}  "
+            f"test {e['test_accuracy']:.4f}{extra}  ({e['seconds']:.1f} s)")
+
+
+def summary_line(r: dict) -> str:
+    """One line: method, accuracy, sparsity, synaptic operations and energy."""
+    return (f"{r['method']} {r['model']} {r['dataset']} seed {r['seed']}: test accuracy "
+            f"{100 * r['test_accuracy']:.2f}%  sparsity {100 * r['sparsity_linear']:.2f}% "
+            f"(linear) {100 * r['sparsity_all']:.2f}% (all)  SOPs/sample "
+            f"{r['sops_per_sample']:.4g} (dense {r['dense_sops_per_sample']:.4g})  energy "
+            f"{r['energy_uj_per_sample']:.4g} uJ/sample")

@@ -1,0 +1,129 @@
+"""The chsnn command end to end on a small subset: train, resume, compare, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from chsnn.cli import main
+from chsnn.compare import format_table, summarize
+
+pytest.importorskip("sklearn", reason="the tiny runs use scikit-learn's digits")
+
+SMALL = ["--dataset", "digits", "--n-train", "48", "--n-test", "24", "--epochs", "2",
+         "--batch-size", "16", "--T", "2", "--hidden", "16", "--sparsity", "0.8",
+         "--calibration-samples", "32", "--energy-samples", "16", "--device", "cpu", "--quiet",
+         "--no-plots"]
+
+
+def test_train_writes_a_report_and_prints_a_summary(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--method", "chsnn", "--seed", "3", "--out", str(out), *SMALL]) == 0
+    text = capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    assert report["method"] == "chsnn" and report["seed"] == 3 and report["epochs"] == 2
+    assert f"test accuracy {100 * report['test_accuracy']:.2f}%" in text
+    assert "report.md" in text
+
+
+def test_train_resume_continues_an_interrupted_run(tmp_path, capsys):
+    from chsnn.config import TrainConfig
+    from chsnn.train import train
+
+    out = tmp_path / "run"
+    cfg = TrainConfig(method="set", dataset="digits", n_train=48, n_test=24, epochs=2,
+                      batch_size=16, T=2, hidden=16, sparsity=0.8, calibration_samples=32,
+                      energy_samples=16, device="cpu")
+    train(cfg, out, progress=False, log=None, stop_after_epoch=1)
+    assert not (out / "report.json").exists()
+    assert main(["train", "--resume", str(out), "--quiet", "--no-plots"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert [e["epoch"] for e in report["history"]] == [1, 2]
+
+
+def test_compare_runs_methods_and_seeds_and_reuses_finished_runs(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    args = ["compare", "--methods", "chsnn,dense", "--seeds", "0,1", "--out", str(out), *SMALL]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    result = json.loads((out / "comparison.json").read_text())
+    assert [r["method"] for r in result["rows"]] == ["chsnn", "dense"]
+    assert all(r["n"] == 2 for r in result["rows"])
+    accs = [json.loads((out / "chsnn" / f"seed{s}" / "report.json").read_text())
+            ["test_accuracy"] for s in (0, 1)]
+    assert result["rows"][0]["accuracy_mean"] == pytest.approx(np.mean(accs))
+    assert result["rows"][0]["accuracy_std"] == pytest.approx(np.std(accs, ddof=1))
+    assert "CH-SNN at" in text and "fewer synaptic operations" in text
+    assert (out / "comparison.md").read_text().count("\n|") >= 3
+    # a second call reuses the four finished runs
+    mtime = (out / "dense" / "seed1" / "report.json").stat().st_mtime_ns
+    assert main(args) == 0
+    assert (out / "dense" / "seed1" / "report.json").stat().st_mtime_ns == mtime
+
+
+def test_summarize_and_table_by_hand():
+    def rep(method, acc, sops, seed):
+        return {"method": method, "test_accuracy": acc, "sparsity_linear": 0.99,
+                "sparsity_all": 0.9, "sops_per_sample": sops, "energy_uj_per_sample": sops,
+                "live_neuron_fraction": 1.0, "train_seconds": 2.0, "seed": seed}
+
+    rows = summarize([rep("dense", 0.9, 500.0, 0), rep("dense", 0.8, 500.0, 1),
+                      rep("set", 0.7, 10.0, 0)])
+    d, s = rows
+    assert d["accuracy_mean"] == pytest.approx(0.85)
+    assert d["accuracy_std"] == pytest.approx(np.std([0.9, 0.8], ddof=1))
+    assert s["sop_ratio"] == 50.0 and s["energy_ratio"] == 50.0 and s["accuracy_std"] == 0.0
+    table = format_table(rows)
+    assert "85.00 ± 7.07" in table and "50.0x" in table
+
+
+@pytest.mark.parametrize("args, match", [
+    (["train", "--method", "nope", "--out", "X"], "unknown method"),
+    (["train", "--sparsity", "1.5", "--out", "X"], "sparsity"),
+    (["train", "--sparsity", "0", "--out", "X"], "sparsity"),
+    (["train", "--model", "resnet", "--out", "X"], "unknown model"),
+    (["train", "--dataset", "nowhere.npz", "--out", "X"], "does not exist"),
+    (["train", "--dataset", "cifar", "--out", "X"], "unknown dataset"),
+    (["train"], "--out"),
+    (["train", "--resume", "EMPTY"], "no run to resume"),
+    (["train", "--epochs", "two", "--out", "X"], "invalid int"),
+    (["compare", "--methods", "chsnn,bogus", "--out", "X"], "unknown method"),
+    (["compare", "--seeds", "a,b", "--out", "X"], "--seeds"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, match):
+    args = [a.replace("X", str(tmp_path / "out")).replace("EMPTY", str(tmp_path)) for a in args]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("chsnn: error: ") and match in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_wrongly_shaped_or_corrupt_dataset(tmp_path, capsys):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"this is not a zip file")
+    assert main(["train", "--dataset", str(bad), "--out", str(tmp_path / "o"), *SMALL[2:]]) == 2
+    assert capsys.readouterr().err.startswith("chsnn: error: ")
+    flat = tmp_path / "flat.npz"
+    np.savez(flat, x=np.random.default_rng(0).random((40, 7)), y=np.arange(40) % 2)
+    assert main(["train", "--dataset", str(flat), "--model", "2conv2fc",
+                 "--out", str(tmp_path / "p"), "--quiet"]) == 2
+    assert "needs image data" in capsys.readouterr().err
+
+
+def test_output_directory_holding_another_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--method", "static", "--out", str(out), *SMALL]) == 0
+    capsys.readouterr()
+    assert main(["train", "--method", "dense", "--out", str(out), *SMALL]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+
+
+def test_console_script_runs_as_a_module():
+    res = subprocess.run([sys.executable, "-m", "chsnn.cli", "methods"], capture_output=True,
+                         text=True, check=True)
+    assert "chsnn-no-perc" in res.stdout and "rigl" in res.stdout
