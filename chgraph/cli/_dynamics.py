@@ -1,0 +1,90 @@
+"""Per-epoch topology dynamics of a ``chsnn train`` run: chains, live neurons, link turnover."""
+
+from __future__ import annotations
+
+from ._common import CLIError
+
+__all__ = ["split_chains", "chains_live_fraction", "epoch_dynamics"]
+
+
+def split_chains(layers) -> list[list[int]]:
+    """Indices of the maximal runs of consecutive layers whose shapes chain.
+
+    >>> import numpy as np
+    >>> split_chains([np.ones((2, 3)), np.ones((3, 4)), np.ones((5, 1))])
+    [[0, 1], [2]]
+    """
+    chains: list[list[int]] = []
+    for i, layer in enumerate(layers):
+        if chains and layers[chains[-1][-1]].shape[1] == layer.shape[0]:
+            chains[-1].append(i)
+        else:
+            chains.append([i])
+    return chains
+
+
+def chains_live_fraction(layers, chains) -> float:
+    """Live fraction of the hidden neurons of every chain (NaN without hidden neurons)."""
+    from ..analysis import live_fraction
+
+    live = hidden = 0.0
+    for chain in chains:
+        n_hidden = sum(layers[i].shape[1] for i in chain[:-1])
+        if n_hidden:
+            live += live_fraction([layers[i] for i in chain]) * n_hidden
+            hidden += n_hidden
+    return live / hidden if hidden else float("nan")
+
+
+def epoch_dynamics(snapshots, progress=None) -> list[dict]:
+    """Per snapshot ``(epoch, LayerStack)``: links, live fraction and turnover from the last.
+
+    Each entry has ``epoch``, ``n_links``, ``live_fraction``, the totals ``n_removed``,
+    ``n_added``, ``turnover`` (= ``sum n_removed / sum n_before``), ``added_fraction``,
+    ``jaccard`` (``sum n_common / sum |union|``) and ``layers``: per layer name the dict of
+    :func:`chgraph.analysis.link_turnover` (None for the first snapshot).
+
+    >>> import numpy as np
+    >>> from chgraph.io import LayerStack
+    >>> a = LayerStack([np.array([[1, 1, 0]])], ["fc1"])
+    >>> b = LayerStack([np.array([[1, 0, 1]])], ["fc1"])
+    >>> [(e["epoch"], e["turnover"]) for e in epoch_dynamics([(0, a), (1, b)])]
+    [(0, None), (1, 0.5)]
+    """
+    from ..analysis import link_turnover
+
+    entries, previous = [], None
+    for epoch, stack in snapshots:
+        chains = split_chains(stack.layers)
+        entry = {"epoch": epoch, "n_links": sum(layer.n_links for layer in stack.layers),
+                 "live_fraction": chains_live_fraction(stack.layers, chains),
+                 "n_removed": None, "n_added": None, "turnover": None,
+                 "added_fraction": None, "jaccard": None, "layers": None}
+        if previous is not None:
+            if previous.names != stack.names:
+                raise CLIError(f"epoch {epoch}: the snapshot's layers {stack.names} differ from "
+                               f"the previous snapshot's {previous.names}")
+            per_layer = {}
+            for name, before, after in zip(stack.names, previous.layers, stack.layers,
+                                           strict=True):
+                try:
+                    per_layer[name] = link_turnover(before, after, bipartite=True)
+                except ValueError as exc:
+                    raise CLIError(f"epoch {epoch}, layer {name!r}: {exc}") from None
+            total = {key: sum(t[key] for t in per_layer.values())
+                     for key in ("n_before", "n_after", "n_common", "n_removed", "n_added")}
+            union = total["n_before"] + total["n_after"] - total["n_common"]
+            entry.update(
+                n_removed=total["n_removed"], n_added=total["n_added"],
+                turnover=total["n_removed"] / total["n_before"] if total["n_before"] else 0.0,
+                added_fraction=total["n_added"] / total["n_after"] if total["n_after"] else 0.0,
+                jaccard=total["n_common"] / union if union else 1.0,
+                layers=per_layer,
+            )
+        entries.append(entry)
+        previous = stack
+        if progress is not None:
+            progress.update(1)
+    return entries
+
+
