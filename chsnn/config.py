@@ -60,7 +60,7 @@ class TrainConfig:
     epochs: int = 20
     seed: int = 0
     batch_size: int = 64
-    lr: float = 1e-3
+    lr: float = 3e-3
     weight_decay: float = 0.0
     T: int = 8
     encoder: str = "poisson"
