@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import numbers
 import os
 import re
 from pathlib import Path
 
 import numpy as np
+
+from ..analysis._common import plain
 
 __all__ = [
     "CLIError",
@@ -175,16 +175,9 @@ def strict_json(value):
         return [strict_json(v) for v in value]
     if isinstance(value, np.ndarray):
         return strict_json(value.tolist())
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        v = float(value)
-        return v if math.isfinite(v) else None
     if isinstance(value, os.PathLike):
         return os.fspath(value)
-    return value
+    return plain(value)
 
 
 def write_json(path, value) -> None:
