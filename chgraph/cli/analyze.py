@@ -253,6 +253,11 @@ def run(args) -> int:
         print()
         print("# live hidden neurons: " + ("none (no hidden layer)" if live is None
                                             else f"{live:.4f}"))
+        if report is not None and isinstance(report.get("live_neuron_fraction"), (int, float)):
+            # the run also knows its dense classifier: outputs of the last sparse layer are
+            # hidden neurons there, live when they have an input link
+            print(f"# live neurons as the run reports them (dense layers included): "
+                  f"{report['live_neuron_fraction']:.4f}")
     if run_dir:
         print()
         if entries:
