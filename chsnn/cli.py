@@ -114,18 +114,23 @@ def _split(text: str, what: str, cast=str) -> list:
         raise _UsageError(f"--{what}: cannot read {text!r}") from None
 
 
+def _bars(args) -> bool:
+    """Progress bars on a terminal (stderr), unless --quiet."""
+    return not args.quiet and sys.stderr.isatty()
+
+
 def _train(args) -> int:
     from .train import train
 
     log = None if args.quiet else print
     if args.resume:
-        report = train(TrainConfig(), args.resume, resume=True, progress=not args.quiet,
+        report = train(TrainConfig(), args.resume, resume=True, progress=_bars(args),
                        plots=not args.no_plots, log=log)
         print(f"report: {args.resume}/report.md" if "method" in report else "")
         return 0
     if not args.out:
         raise _UsageError("train needs --out DIR (or --resume DIR)")
-    report = train(_config(args, args.method, args.seed), args.out, progress=not args.quiet,
+    report = train(_config(args, args.method, args.seed), args.out, progress=_bars(args),
                    plots=not args.no_plots, log=log)
     if args.quiet:
         from .train import summary_line
@@ -142,7 +147,7 @@ def _compare(args) -> int:
     seeds = _split(args.seeds, "seeds", int)
     configs = [_config(args, m, s) for m in methods for s in seeds]  # validate all first
     result = compare(configs[0], [c.method for c in configs[::len(seeds)]], seeds, args.out,
-                     progress=not args.quiet, plots=not args.no_plots,
+                     progress=_bars(args), plots=not args.no_plots,
                      log=None if args.quiet else print)
     print()
     print(format_table(result["rows"]))
