@@ -1,25 +1,30 @@
-"""Plots of a run (PNG, matplotlib's Agg backend, written atomically)."""
+"""Plots of a run (PNG, written atomically). Figures are drawn on matplotlib's Agg canvas
+without pyplot, so importing this module changes no global backend (inline figures in a
+notebook keep working)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from . import atomic  # noqa: E402
+from . import atomic
 
 __all__ = ["plot_training_curves", "plot_topology_dynamics", "plot_degrees", "save_figure"]
 
 
+def _subplots(ncols: int, figsize: tuple[float, float]):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(1, ncols)
+
+
 def save_figure(fig, path: str | Path) -> Path:
-    """Save ``fig`` to ``path`` atomically and close it."""
+    """Save ``fig`` to ``path`` atomically."""
     path = Path(path)
     with atomic.atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
-    plt.close(fig)
+        fig.savefig(tmp, dpi=110, format=path.suffix.lstrip(".") or "png")
     return path
 
 
@@ -34,7 +39,7 @@ def plot_training_curves(history: list[dict], path: str | Path) -> Path:
     True
     """
     ep = [e["epoch"] for e in history]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, (a1, a2) = _subplots(2, (9, 3.4))
     a1.plot(ep, [100 * e["train_accuracy"] for e in history], "o-", label="train")
     a1.plot(ep, [100 * e["test_accuracy"] for e in history], "s-", label="test")
     a1.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
@@ -45,21 +50,19 @@ def plot_training_curves(history: list[dict], path: str | Path) -> Path:
     a2.legend()
     for a in (a1, a2):
         a.grid(alpha=0.3)
-    fig.tight_layout()
     return save_figure(fig, path)
 
 
 def plot_topology_dynamics(history: list[dict], path: str | Path) -> Path:
     """Live hidden neurons and link turnover (fraction of links replaced) per epoch."""
     ep = [e["epoch"] for e in history]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, (a1, a2) = _subplots(2, (9, 3.4))
     a1.plot(ep, [100 * e["live_neuron_fraction"] for e in history], "o-", color="C2")
     a1.set(xlabel="epoch", ylabel="live hidden neurons (%)", title="Percolation")
     a2.bar(ep, [100 * e["turnover"] for e in history], color="C3")
     a2.set(xlabel="epoch", ylabel="links replaced (%)", title="Link turnover")
     for a in (a1, a2):
         a.grid(alpha=0.3)
-    fig.tight_layout()
     return save_figure(fig, path)
 
 
