@@ -42,6 +42,8 @@ def jupyter_env(tmp_path_factory):
         mp.setenv("CHSNN_NOTEBOOK_SMALL", "1")
         mp.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
         mp.delenv("CHSNN_NOTEBOOK_RUNS", raising=False)
+        if os.environ.get("NUMBA_CACHE_DIR"):  # the kernels run in other working directories
+            mp.setenv("NUMBA_CACHE_DIR", os.path.abspath(os.environ["NUMBA_CACHE_DIR"]))
         yield
 
 
