@@ -7,7 +7,8 @@ over the sparse layers; for a dense run, the fraction of zero weights over its l
 ``sparsity_all`` (over all parameters), ``live_neuron_fraction``, ``sops_per_sample``,
 ``dense_sops_per_sample`` (the same spikes through full masks), ``macs_per_sample``,
 ``energy_uj_per_sample`` and ``dense_energy_uj_per_sample`` (0.9 pJ/SOP, 4.6 pJ/MAC),
-``sop_reduction`` (dense / sparse SOPs), ``train_seconds``, ``history`` (one entry per epoch:
+``sop_reduction`` (dense / sparse SOPs), ``sparse_layers`` and their percolation ``chains``,
+``train_seconds``, ``history`` (one entry per epoch:
 losses, accuracies, links, live neurons, turnover, evolution statistics), ``energy`` (per
 layer), ``config``, ``environment`` and ``files``.
 """
@@ -78,6 +79,9 @@ def write_report(out: Path, run, final: dict, *, plots: bool = True) -> dict:
         "energy_samples": energy.n_samples,
         "parameters": final["parameters"],
         "links": last.get("links"),
+        "sparse_layers": run.layer_masks()[0],
+        "chains": [[run.layer_masks()[0][i] for i in c] for c in run.chains()]
+        if run.sparsifier is not None else [],
         "train_seconds": run.train_seconds,
         "calibration_seconds": run.calibration_seconds,
         "n_train": len(run.y_train), "n_test": len(run.y_test),

@@ -83,6 +83,7 @@ def test_report_files_and_schema(tmp_path):
         (0.9 * r["sops_per_sample"] + 4.6 * r["macs_per_sample"]) * 1e-6)
     stack = load_layers(out / "topology.npz")
     assert stack.names == ["fc1"] and stack.layers[0].n_links == r["links"]
+    assert r["sparse_layers"] == ["fc1"] and r["chains"] == [["fc1"]]
     md = (out / "report.md").read_text()
     assert "plots/training.png" in md and f"{100 * r['test_accuracy']:.2f}%" in md
 
