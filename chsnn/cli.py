@@ -124,6 +124,12 @@ def _train(args) -> int:
 
     log = None if args.quiet else print
     if args.resume:
+        defaults = build_parser().parse_args(["train", "--resume", args.resume])
+        changed = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
+                   if k not in ("resume", "quiet", "no_plots") and v != getattr(defaults, k)]
+        if changed:
+            raise _UsageError(f"--resume continues the run with its saved configuration; "
+                              f"drop {', '.join(changed)}")
         report = train(TrainConfig(), args.resume, resume=True, progress=_bars(args),
                        plots=not args.no_plots, log=log)
         print(f"report: {args.resume}/report.md" if "method" in report else "")

@@ -90,6 +90,7 @@ def test_summarize_and_table_by_hand():
     (["train", "--dataset", "cifar", "--out", "X"], "unknown dataset"),
     (["train"], "--out"),
     (["train", "--resume", "EMPTY"], "no run to resume"),
+    (["train", "--resume", "EMPTY", "--epochs", "3"], "drop --epochs"),
     (["train", "--epochs", "two", "--out", "X"], "invalid int"),
     (["compare", "--methods", "chsnn,bogus", "--out", "X"], "unknown method"),
     (["compare", "--seeds", "a,b", "--out", "X"], "--seeds"),
