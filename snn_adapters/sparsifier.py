@@ -45,34 +45,14 @@ from chgraph.evolution import (
 )
 
 from .calibration import SpikeRecorder
+from .chains import check_chains, infer_chains
 from .distributed import _dist, _rank, _share
 from .layers import ForwardOrderRecorder, find_linear_layers, layer_shape, weight_2d
 from .masks import apply_mask, get_mask, set_mask, zero_optimizer_state
+from .state import STATE_VERSION, parse_state
 
 __all__ = ["CHSNN"]
 
-STATE_VERSION = 1
-
-
-def _check_chains(chains, layers) -> list[list[str]]:
-    """Validate explicit chains: lists of sparse-layer names covering each layer once, with
-    chaining shapes."""
-    names = [n for n, _ in layers]
-    shapes = {n: layer_shape(m) for n, m in layers}
-    try:
-        chains = [[str(n) for n in c] for c in chains]
-    except TypeError:
-        raise TypeError("chains must be a list of lists of layer names") from None
-    flat = [n for c in chains for n in c]
-    if sorted(flat) != sorted(names) or any(not c for c in chains):
-        raise ValueError(f"chains must cover every sparse layer exactly once; sparse layers: "
-                         f"{names}, chains: {chains}")
-    for c in chains:
-        for a, b in zip(c[:-1], c[1:], strict=True):
-            if shapes[a][1] != shapes[b][0]:
-                raise ValueError(f"chain {c}: {a!r} has {shapes[a][1]} outputs but {b!r} has "
-                                 f"{shapes[b][0]} inputs")
-    return chains
 
 
 class CHSNN:
@@ -185,7 +165,7 @@ class CHSNN:
                 f"{[n for n, _ in all_linear]}, classifier={classifier!r} stays dense "
                 f"(sparse_classifier=False), include={include!r}, exclude={exclude!r}")
         if chains is not None:
-            chains = _check_chains(chains, layers)
+            chains = check_chains(chains, {n: layer_shape(m) for n, m in layers})
         opt_params = {id(p) for g in optimizer.param_groups for p in g["params"]}
         missing = [n for n, m in layers if id(m.weight) not in opt_params]
         if missing:
@@ -332,19 +312,8 @@ class CHSNN:
                     f"CHSNN: the last linear layer in forward order is {lin_order[-1]!r}, not "
                     f"the classifier assumed at construction ({self.classifier!r}); pass "
                     "classifier=... to choose it", stacklevel=3)
-        names = self.layer_names
-        pos = {n: i for i, n in enumerate(order)}
-        chains: list[list[str]] = []
-        for n in names:
-            if chains:
-                prev = chains[-1][-1]
-                adjacent = (prev in pos and n in pos and pos[n] == pos[prev] + 1)
-                if adjacent and layer_shape(self._layers[prev])[1] == layer_shape(
-                        self._layers[n])[0]:
-                    chains[-1].append(n)
-                    continue
-            chains.append([n])
-        return chains
+        return infer_chains(self.layer_names, order,
+                            {n: layer_shape(m) for n, m in self._layers.items()})
 
     # -- training ------------------------------------------------------------------------------
     def step(self) -> dict | None:
@@ -590,51 +559,16 @@ class CHSNN:
     def load_state_dict(self, state: dict) -> None:
         """Restore :meth:`state_dict`'s output; raises ``ValueError`` (changing nothing) if it
         belongs to another model or configuration."""
-        if not isinstance(state, dict):
-            raise TypeError(f"state must be a dict, got {type(state).__name__}")
-        if state.get("version") != STATE_VERSION:
-            raise ValueError(f"unsupported CHSNN state version {state.get('version')!r}")
-        missing = {"sparsity", "layers", "template", "chains", "schedules", "step", "rng",
-                   "order", "history"} - set(state)
-        if missing:
-            raise ValueError(f"CHSNN state lacks keys {sorted(missing)}")
-        mine = [[n, list(layer_shape(m))] for n, m in self._layers.items()]
-        theirs = [[n, list(s)] for n, s in state["layers"]]
-        if mine != theirs:
-            raise ValueError(f"CHSNN state is for other layers: state has {theirs}, this "
-                             f"sparsifier has {mine}")
-        if float(state["sparsity"]) != self.sparsity:
-            raise ValueError(f"CHSNN state has sparsity {state['sparsity']}, this sparsifier "
-                             f"{self.sparsity}")
-        template = EvolutionSchedule.from_dict(state["template"])
-        chains, schedules = state["chains"], None
-        if chains is not None:
-            flat = [n for c in chains for n in c]
-            if sorted(flat) != sorted(self._layers):
-                raise ValueError(f"CHSNN state chains {chains} do not cover the layers")
-            schedules = [EvolutionSchedule.from_dict(d) for d in state["schedules"]]
-            if len(schedules) != len(chains):
-                raise ValueError("CHSNN state has one schedule per chain")
-            chains = [list(c) for c in chains]
-        order = state["order"]
-        step = state["step"]
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-            raise ValueError(f"CHSNN state step must be a non-negative integer, got {step!r}")
-        rng = np.random.default_rng()
-        try:
-            bg = getattr(np.random, state["rng"]["bit_generator"])()
-            bg.state = copy.deepcopy(state["rng"])
-            rng = np.random.Generator(bg)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"CHSNN state has an invalid rng state: {exc}") from exc
+        p = parse_state(state, [[n, list(layer_shape(m))] for n, m in self._layers.items()],
+                        self.sparsity)
         # -- commit ------------------------------------------------------------------------
-        self._template = template
-        self._chains, self._schedules = chains, schedules
-        self.step_count = int(step)
-        self._rng = rng
-        if order is not None:
+        self._template = p["template"]
+        self._chains, self._schedules = p["chains"], p["schedules"]
+        self.step_count = p["step"]
+        self._rng = p["rng"]
+        if p["order"] is not None:
             self._order_recorder.finish()
-            self._order_recorder.order = list(order)
+            self._order_recorder.order = p["order"]
         self.history = copy.deepcopy(state["history"])
         self.last_stats = copy.deepcopy(state.get("last_stats"))
         self.calibration = copy.deepcopy(state.get("calibration"))
