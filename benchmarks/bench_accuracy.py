@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/bench_accuracy.py " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     md = comparison_markdown(result) + (
-        f"\nTargets (measured in this run):\n\n" + "".join(f"- {t}\n" for t in targets)
+        "\nTargets (measured in this run):\n\n" + "".join(f"- {t}\n" for t in targets)
         + f"\nRegenerate: `{command}` ({minutes:.0f} min for the runs not already in "
         f"`{out}`; 2FC {result['runs'][0]['n_train']} training samples, Adam lr {args.lr}, "
         f"batch 64, T = 8, Poisson input).\n")
