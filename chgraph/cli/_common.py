@@ -182,7 +182,7 @@ def strict_json(value):
 
 def write_json(path, value) -> None:
     """Write ``value`` as strict JSON (no NaN), atomically."""
-    from ..io._atomic import atomic_write
+    from ..io import atomic_write
 
     text = json.dumps(strict_json(value), indent=2, allow_nan=False)
     with atomic_write(path, "w") as f:

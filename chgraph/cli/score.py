@@ -99,7 +99,7 @@ def _write_table(path: str, table: list[dict]) -> None:
     """Write the ranking as CSV/TSV (full float precision), atomically."""
     import os
 
-    from ..io._atomic import atomic_write
+    from ..io import atomic_write
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=OUTPUTS[os.path.splitext(path)[1].lower()],

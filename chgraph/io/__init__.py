@@ -25,6 +25,7 @@ Examples
 [BipartiteLayer(n_in=2, n_out=2, n_links=2), BipartiteLayer(n_in=2, n_out=1, n_links=2)]
 """
 
+from ._atomic import atomic_path, atomic_write
 from ._stack import LayerStack, node_name, parse_node_name
 from .edgelist import read_edgelist, write_edgelist
 from .files import (
@@ -42,6 +43,8 @@ from .npz import FORMAT_TAG, FORMAT_VERSION, load_layers, save_layers
 from .scipy_io import from_scipy, to_scipy
 
 __all__ = [
+    "atomic_path",
+    "atomic_write",
     "LayerStack",
     "node_name",
     "parse_node_name",
