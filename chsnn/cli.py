@@ -152,7 +152,8 @@ def _compare(args) -> int:
     methods = _split(args.methods, "methods")
     seeds = _split(args.seeds, "seeds", int)
     configs = [_config(args, m, s) for m in methods for s in seeds]  # validate all first
-    result = compare(configs[0], [c.method for c in configs[::len(seeds)]], seeds, args.out,
+    names = list(dict.fromkeys(c.method for c in configs))  # canonical, in the given order
+    result = compare(configs[0], names, seeds, args.out,
                      progress=_bars(args), plots=not args.no_plots,
                      log=None if args.quiet else print)
     print()

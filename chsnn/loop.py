@@ -9,26 +9,96 @@ import numpy as np
 import torch
 from torch import nn
 
+from chgraph.analysis import live_neurons
 from snn_adapters import CHSNN, find_linear_layers
 
-from .config import TrainConfig
+from .config import ConfigError, TrainConfig
 from .data import Dataset
+from .encoders import DirectEncoder, PoissonEncoder
 from .energy import count_synaptic_operations
 from .methods import get_method
+from .models import build_model
 
-__all__ = ["Run", "live_neuron_fraction"]
+__all__ = ["Run", "RunError", "make_model", "live_neuron_fraction", "CHECKPOINT_VERSION"]
 
-# purposes of the derived generators (see chsnn.train._generator)
+CHECKPOINT_VERSION = 1
+# purposes of the derived generators (see _generator)
 _SHUFFLE, _SPIKES, _TEST, _ENERGY, _CALIBRATION = 1, 2, 3, 4, 5
+
+
+class RunError(RuntimeError):
+    """A run directory that cannot be used (another run, no checkpoint to resume, ...)."""
+
+
+def _generator(device: torch.device, *seed: int) -> torch.Generator:
+    """A generator seeded from ``seed`` parts (run seed, purpose, epoch)."""
+    g = torch.Generator(device=device)
+    g.manual_seed(int(np.random.SeedSequence(list(seed)).generate_state(1, np.uint64)[0] >> 1))
+    return g
+
+
+def make_model(cfg: TrainConfig, data: Dataset) -> nn.Module:
+    """The model of a run, initialised from the run's seed."""
+    torch.manual_seed(cfg.seed)
+    kwargs = {}
+    if cfg.model in ("2fc", "3fc") and cfg.hidden is not None:
+        kwargs["hidden" if cfg.model == "2fc" else "hidden1"] = cfg.hidden
+    shape = data.image_shape
+    image_shape = (1, *shape) if len(shape) == 2 else (tuple(shape) if len(shape) == 3 else None)
+    if cfg.model in ("2conv2fc", "spikformer") and image_shape is None:
+        raise ConfigError(f"model {cfg.model!r} needs image data; {data.name} has samples of "
+                          f"shape {shape}")
+    if cfg.model == "spikformer":
+        kwargs.setdefault("patch_size", 4 if image_shape[1] % 4 == 0 else 2)
+        kwargs.setdefault("embed_dim", 64)
+        kwargs.setdefault("heads", 4)
+    model = build_model(cfg.model, n_in=data.n_features if cfg.model in ("2fc", "3fc") else None,
+                        n_classes=data.n_classes, image_shape=image_shape, T=cfg.T, **kwargs)
+    if not get_method(cfg.method).sparse:
+        _spiking_friendly_init(model)
+    return model
+
+
+def _spiking_friendly_init(model: nn.Module) -> None:
+    """Dense baseline: SWI's variance at sparsity 0, ``N(0, 2 / fan_in)`` (Kaiming normal), for
+    every linear layer. torch's default (uniform, variance ``1 / (3 fan_in)``) leaves the
+    hidden LIF neurons of a dense 2FC nearly silent on Poisson input; sparse methods use SWI /
+    SSWI, so the dense baseline gets the same scaling."""
+    with torch.no_grad():
+        for mod in model.modules():
+            if isinstance(mod, nn.Linear):
+                nn.init.normal_(mod.weight, 0.0, math.sqrt(2.0 / mod.in_features))
+                if mod.bias is not None:
+                    mod.bias.zero_()
+
+
+class _Encoder:
+    """Encodes a batch ``[B, features]`` into ``[T, B, ...]`` for the model."""
+
+    def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device) -> None:
+        self.poisson = cfg.encoder == "poisson"
+        self.enc = PoissonEncoder(cfg.T) if self.poisson else DirectEncoder(cfg.T)
+        shape = data.image_shape
+        self.shape = (1, *shape) if len(shape) == 2 else tuple(shape)
+        self.flat = cfg.model in ("2fc", "3fc")
+        self.device = device
+
+    def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        x = x.to(self.device)
+        s = self.enc(x, generator=gen) if self.poisson else self.enc(x)
+        return s if self.flat else s.reshape(s.shape[0], s.shape[1], *self.shape)
+
+
 
 
 def live_neuron_fraction(masks: list[np.ndarray], chains: list[list[int]]) -> float:
     """Fraction of live hidden neurons over the outputs of the sparse layers.
 
     ``masks`` are ``n_in x n_out`` boolean arrays; ``chains`` group their indices as the
-    sparsifier's chains. An output neuron of a sparse layer is live when it has an incoming
-    link and, if the next layer of its chain is sparse, an outgoing one (a dense next layer
-    always gives it outgoing links). 1.0 when there are no such neurons.
+    sparsifier's chains. The outputs of a chain's last layer feed a dense layer (the
+    classifier, or any dense consumer), so they are hidden neurons too: each chain is closed
+    with a full one-output layer and :func:`chgraph.analysis.live_neurons` (direct test: an
+    incoming and an outgoing link) counts the live ones. 1.0 when there are none.
 
     >>> m1 = np.array([[1, 0, 0], [0, 1, 0]], bool)   # output 2 has no input
     >>> m2 = np.array([[1], [0], [1]], bool)          # output 1 has no outgoing link
@@ -37,12 +107,11 @@ def live_neuron_fraction(masks: list[np.ndarray], chains: list[list[int]]) -> fl
     """
     live = total = 0
     for chain in chains:
-        for pos, idx in enumerate(chain):
-            alive = masks[idx].any(axis=0)
-            if pos + 1 < len(chain):
-                alive = alive & masks[chain[pos + 1]].any(axis=1)
-            live += int(alive.sum())
-            total += alive.size
+        layers = [masks[i] for i in chain]
+        closed = [*layers, np.ones((layers[-1].shape[1], 1), dtype=bool)]
+        for level in live_neurons(closed, cascade=False)[1:-1]:
+            live += int(level.sum())
+            total += level.size
     return 1.0 if total == 0 else live / total
 
 
@@ -50,11 +119,8 @@ class Run:
     """Model, optimiser, sparsifier, data and history of one run."""
 
     def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device) -> None:
-        from .train import _Encoder, _generator, make_model
-
         self.cfg, self.data, self.device = cfg, data, device
         self.method = get_method(cfg.method)
-        self._generator = _generator
         self.model = make_model(cfg, data).to(device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr,
                                           weight_decay=cfg.weight_decay)
@@ -87,9 +153,9 @@ class Run:
             return
         t0 = time.perf_counter()
         n = min(self.cfg.calibration_samples, len(self.y_train))
-        gen = self._generator(torch.device("cpu"), self.cfg.seed, _CALIBRATION)
+        gen = _generator(torch.device("cpu"), self.cfg.seed, _CALIBRATION)
         idx = torch.randperm(len(self.y_train), generator=gen)[:n]
-        spikes = self._generator(self.device, self.cfg.seed, _CALIBRATION, 1)
+        spikes = _generator(self.device, self.cfg.seed, _CALIBRATION, 1)
         self.model.eval()
         with torch.no_grad(), self.sparsifier.calibrate():
             for start in range(0, n, self.cfg.batch_size):
@@ -100,8 +166,6 @@ class Run:
         self.train_seconds += self.calibration_seconds
 
     def checkpoint(self) -> dict:
-        from .train import CHECKPOINT_VERSION
-
         return {"version": CHECKPOINT_VERSION, "config": self.cfg.to_dict(),
                 "epoch": self.epoch, "model": self.model.state_dict(),
                 "optimizer": self.optimizer.state_dict(),
@@ -110,8 +174,6 @@ class Run:
                 "calibration_seconds": self.calibration_seconds}
 
     def restore(self, ck: dict) -> None:
-        from .train import RunError
-
         if ck["config"] != self.cfg.to_dict():
             raise RunError("the checkpoint belongs to another configuration than config.json")
         self.model.load_state_dict(ck["model"])
@@ -134,24 +196,23 @@ class Run:
                        for n in names]
 
     def layer_weights(self) -> list[np.ndarray]:
+        """``n_in x n_out`` float32 weights of the sparse layers (forward order)."""
+        if self.sparsifier is None:
+            return []
         mods = dict(self.model.named_modules())
-        names, masks = self.layer_masks()
-        out = []
-        for name, mask in zip(names, masks, strict=True):
-            w = mods[name].weight.detach().reshape(mask.shape[1], -1).T.float().cpu().numpy()
-            out.append(w.astype(np.float32))
-        return out
+        return [mods[n].weight.detach().reshape(mods[n].weight.shape[0], -1).T.float().cpu()
+                .numpy().astype(np.float32) for n in self.sparsifier.layer_names]
 
     def chains(self) -> list[list[int]]:
-        names, _ = self.layer_masks()
-        pos = {n: i for i, n in enumerate(names)}
-        chains = self.sparsifier._chains if self.sparsifier is not None else None
-        if chains is None:  # before the first update: one chain per layer in forward order
-            chains = self.sparsifier._build_chains() if names else []
-        return [[pos[n] for n in c] for c in chains]
+        """The sparsifier's percolation chains as indices into :meth:`layer_masks`."""
+        if self.sparsifier is None:
+            return []
+        pos = {n: i for i, n in enumerate(self.sparsifier.layer_names)}
+        return [[pos[n] for n in c] for c in self.sparsifier.chains]
 
-    def live_fraction(self) -> float:
-        _, masks = self.layer_masks()
+    def live_fraction(self, masks: list[np.ndarray] | None = None) -> float:
+        """:func:`live_neuron_fraction` of the current masks (or of ``masks``)."""
+        masks = self.layer_masks()[1] if masks is None else masks
         return live_neuron_fraction(masks, self.chains()) if masks else 1.0
 
     # -- epochs --------------------------------------------------------------------------------
@@ -161,8 +222,8 @@ class Run:
         cfg = self.cfg
         self.epoch += 1
         t0 = time.perf_counter()
-        shuffle = self._generator(torch.device("cpu"), cfg.seed, _SHUFFLE, self.epoch)
-        spikes = self._generator(self.device, cfg.seed, _SPIKES, self.epoch)
+        shuffle = _generator(torch.device("cpu"), cfg.seed, _SHUFFLE, self.epoch)
+        spikes = _generator(self.device, cfg.seed, _SPIKES, self.epoch)
         _, before = self.layer_masks()
         self.model.train()
         loss_sum, correct, seen, updates = 0.0, 0, 0, []
@@ -201,7 +262,7 @@ class Run:
         if self.sparsifier is None:
             return {"links": None, "live_neuron_fraction": 1.0, "turnover": 0.0,
                     "evolution": []}
-        names, after = self.layer_masks()
+        _, after = self.layer_masks()
         links = int(sum(m.sum() for m in after))
         changed = int(sum((b & ~a).sum() for a, b in zip(after, before, strict=True)))
         evo = []
@@ -213,7 +274,7 @@ class Run:
                 **{k: int(sum(layers[n][k] for n in layers)) for k in (
                     "removed", "percolated", "regrown", "filled_random", "shortfall")},
                 "layers": layers})
-        return {"links": links, "live_neuron_fraction": self.live_fraction(),
+        return {"links": links, "live_neuron_fraction": self.live_fraction(after),
                 "turnover": changed / links if links else 0.0, "evolution": evo,
                 "sparsity_linear": self.sparsifier.sparsity_report()["sparse_layers"]}
 
@@ -221,7 +282,7 @@ class Run:
     def evaluate(self) -> tuple[float, float]:
         """Test loss and accuracy (the same Poisson spikes every epoch)."""
         self.model.eval()
-        gen = self._generator(self.device, self.cfg.seed, _TEST)
+        gen = _generator(self.device, self.cfg.seed, _TEST)
         loss_sum, correct = 0.0, 0
         for start in range(0, len(self.y_test), 256):
             x = self.x_test[start:start + 256]
@@ -238,7 +299,7 @@ class Run:
         """Synaptic operations and energy on the test set, sparsity, live neurons."""
         cfg = self.cfg
         n = min(cfg.energy_samples, len(self.y_test))
-        gen = self._generator(self.device, cfg.seed, _ENERGY)
+        gen = _generator(self.device, cfg.seed, _ENERGY)
         batches = [self.encode(self.x_test[s:min(s + 256, n)], gen) for s in range(0, n, 256)]
         energy = count_synaptic_operations(self.model, batches)
         params = list(self.model.parameters())

@@ -79,9 +79,8 @@ def write_report(out: Path, run, final: dict, *, plots: bool = True) -> dict:
         "energy_samples": energy.n_samples,
         "parameters": final["parameters"],
         "links": last.get("links"),
-        "sparse_layers": run.layer_masks()[0],
-        "chains": [[run.layer_masks()[0][i] for i in c] for c in run.chains()]
-        if run.sparsifier is not None else [],
+        "sparse_layers": [] if run.sparsifier is None else run.sparsifier.layer_names,
+        "chains": [] if run.sparsifier is None else run.sparsifier.chains,
         "train_seconds": run.train_seconds,
         "calibration_seconds": run.calibration_seconds,
         "n_train": len(run.y_train), "n_test": len(run.y_test),

@@ -17,33 +17,24 @@ the CPU).
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import torch
-from torch import nn
 
 from . import atomic
 from .config import ConfigError, TrainConfig
 from .data import Dataset, load_dataset
-from .encoders import DirectEncoder, PoissonEncoder
-from .methods import get_method
-from .models import build_model
+from .loop import CHECKPOINT_VERSION, Run, RunError
+from .report import write_report, write_topology_snapshot
 
 __all__ = ["train", "RunError", "load_checkpoint", "CHECKPOINT", "CONFIG", "REPORT"]
 
 CONFIG = "config.json"
 CHECKPOINT = "checkpoint.pt"
 REPORT = "report.json"
-CHECKPOINT_VERSION = 1
-
-
-class RunError(RuntimeError):
-    """A run directory that cannot be used (another run, no checkpoint to resume, ...)."""
 
 
 # -- pieces ---------------------------------------------------------------------------------------
@@ -55,13 +46,6 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _generator(device: torch.device, *seed: int) -> torch.Generator:
-    """A generator seeded from ``seed`` parts (run seed, purpose, epoch)."""
-    g = torch.Generator(device=device)
-    g.manual_seed(int(np.random.SeedSequence(list(seed)).generate_state(1, np.uint64)[0] >> 1))
-    return g
-
-
 def load_data(cfg: TrainConfig) -> Dataset:
     """The dataset of a run (subsets drawn with the run's seed)."""
     data = load_dataset(cfg.dataset, root=cfg.data_root, seed=cfg.seed)
@@ -70,64 +54,6 @@ def load_data(cfg: TrainConfig) -> Dataset:
         n_test = min(cfg.n_test or len(data.y_test), len(data.y_test))
         data = data.subset(n_train, n_test, seed=cfg.seed)
     return data
-
-
-def make_model(cfg: TrainConfig, data: Dataset) -> nn.Module:
-    """The model of a run, initialised from the run's seed."""
-    torch.manual_seed(cfg.seed)
-    kwargs = {}
-    if cfg.model in ("2fc", "3fc") and cfg.hidden is not None:
-        kwargs["hidden" if cfg.model == "2fc" else "hidden1"] = cfg.hidden
-    shape = data.image_shape
-    image_shape = (1, *shape) if len(shape) == 2 else (tuple(shape) if len(shape) == 3 else None)
-    if cfg.model in ("2conv2fc", "spikformer") and image_shape is None:
-        raise ConfigError(f"model {cfg.model!r} needs image data; {data.name} has samples of "
-                          f"shape {shape}")
-    if cfg.model == "spikformer":
-        kwargs.setdefault("patch_size", 4 if image_shape[1] % 4 == 0 else 2)
-        kwargs.setdefault("embed_dim", 64)
-        kwargs.setdefault("heads", 4)
-    model = build_model(cfg.model, n_in=data.n_features if cfg.model in ("2fc", "3fc") else None,
-                        n_classes=data.n_classes, image_shape=image_shape, T=cfg.T, **kwargs)
-    if not get_method(cfg.method).sparse:
-        _spiking_friendly_init(model)
-    return model
-
-
-def _spiking_friendly_init(model: nn.Module) -> None:
-    """Dense baseline: SWI's variance at sparsity 0, ``N(0, 2 / fan_in)`` (Kaiming normal), for
-    every linear layer. torch's default (uniform, variance ``1 / (3 fan_in)``) leaves the
-    hidden LIF neurons of a dense 2FC nearly silent on Poisson input; sparse methods use SWI /
-    SSWI, so the dense baseline gets the same scaling."""
-    with torch.no_grad():
-        for mod in model.modules():
-            if isinstance(mod, nn.Linear):
-                nn.init.normal_(mod.weight, 0.0, math.sqrt(2.0 / mod.in_features))
-                if mod.bias is not None:
-                    mod.bias.zero_()
-
-
-class _Encoder:
-    """Encodes a batch ``[B, features]`` into ``[T, B, ...]`` for the model."""
-
-    def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device) -> None:
-        self.poisson = cfg.encoder == "poisson"
-        self.enc = PoissonEncoder(cfg.T) if self.poisson else DirectEncoder(cfg.T)
-        shape = data.image_shape
-        self.shape = (1, *shape) if len(shape) == 2 else tuple(shape)
-        self.flat = cfg.model in ("2fc", "3fc")
-        self.device = device
-
-    def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        x = x.to(self.device)
-        s = self.enc(x, generator=gen) if self.poisson else self.enc(x)
-        return s if self.flat else s.reshape(s.shape[0], s.shape[1], *self.shape)
-
-
-def _batches(n: int, batch_size: int, gen: torch.Generator | None):
-    order = torch.randperm(n, generator=gen) if gen is not None else torch.arange(n)
-    for start in range(0, n, batch_size):
-        yield order[start:start + batch_size]
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -191,9 +117,6 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
         The report (also written to ``out/report.json``), or the checkpoint's summary when
         stopped early.
     """
-    from .loop import Run
-    from .report import write_report, write_topology_snapshot
-
     out = Path(out)
     cfg = _check_out_dir(out, cfg, resume)
     data = load_data(cfg)

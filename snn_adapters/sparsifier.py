@@ -297,6 +297,13 @@ class CHSNN:
                 "all_parameters": 1.0 - present / total if total else 0.0,
                 "links": links}
 
+    @property
+    def chains(self) -> list[list[str]]:
+        """The chains of sparse layers that percolation works on (fixed at the first topology
+        update; before it, inferred from the forward order recorded so far)."""
+        chains = self._chains if self._chains is not None else self._build_chains()
+        return [list(c) for c in chains]
+
     # -- chains ----------------------------------------------------------------------------
     def _build_chains(self) -> list[list[str]]:
         order = self._forward_order()

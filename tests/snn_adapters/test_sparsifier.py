@@ -122,7 +122,7 @@ def test_non_chaining_layers_form_separate_chains():
         model(torch.randn(4, 8)).sum().backward()
         opt.step()
         sp.step()
-    assert sp._chains == [["a"], ["b"]]
+    assert sp._chains == [["a"], ["b"]] and sp.chains == [["a"], ["b"]]
 
 
 # -- exact sparsity and optimiser state -----------------------------------------------------------
@@ -326,7 +326,7 @@ def test_rigl_regrowth_follows_dense_gradient_magnitudes():
 
 def test_explicit_chains_are_used_and_checked():
     _, _, sp = make(chains=[["fc1"], ["fc2"]])
-    assert sp._chains == [["fc1"], ["fc2"]]
+    assert sp._chains == [["fc1"], ["fc2"]] and sp.chains == [["fc1"], ["fc2"]]
     with pytest.raises(ValueError, match="exactly once"):
         make(chains=[["fc1"]])
     with pytest.raises(ValueError, match="inputs"):
