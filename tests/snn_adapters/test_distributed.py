@@ -58,6 +58,9 @@ def _worker(rank: int, world: int, port: int, out_dir: str) -> None:
         except RuntimeError as exc:
             result["detected"] = str(exc)
         torch.save(result, os.path.join(out_dir, f"rank{rank}.pt"))
+        # both ranks finish their work before either tears gloo down (a rank destroying the
+        # group while the other is still using it can abort the process)
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 
