@@ -9,7 +9,8 @@ transpose. Stages (SPEC section 3):
 * removal: :func:`removal_scores`, :func:`keep_links`, :func:`remove_links`;
 * percolation: :func:`percolate`;
 * regrowth: :func:`regrow`;
-* the schedule :class:`EvolutionSchedule` and one step :func:`evolve`.
+* the schedule :class:`EvolutionSchedule` and one step :func:`evolve` (on dense arrays) or
+  :func:`evolve_links` (on link lists, for large layers and the torch adapters).
 
 Every function takes a seed or ``numpy.random.Generator`` and never modifies its inputs.
 """
@@ -27,7 +28,7 @@ from .percolation import percolate
 from .regrowth import regrow
 from .removal import REMOVAL_SCORES, keep_links, removal_scores, remove_links
 from .schedule import EvolutionSchedule
-from .step import EvolutionResult, LayerStats, evolve
+from .step import EvolutionResult, LayerStats, LinkEvolution, evolve, evolve_links
 
 __all__ = [
     "n_links_for",
@@ -51,4 +52,6 @@ __all__ = [
     "EvolutionResult",
     "LayerStats",
     "evolve",
+    "LinkEvolution",
+    "evolve_links",
 ]

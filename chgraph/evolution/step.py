@@ -12,13 +12,13 @@ import time
 
 import numpy as np
 
-from ._util import as_mask, as_rng, as_weights, round_half_up
+from ._util import as_mask, as_rng, as_weights, check_shape, round_half_up
 from .percolation import check_chain_shapes, percolate_links
 from .regrowth import check_scores, regrow_links
 from .removal import keep_links, link_removal_scores
 from .schedule import EvolutionSchedule
 
-__all__ = ["LayerStats", "EvolutionResult", "evolve"]
+__all__ = ["LayerStats", "EvolutionResult", "LinkEvolution", "evolve", "evolve_links"]
 
 
 @dataclasses.dataclass
@@ -111,11 +111,80 @@ class EvolutionResult:
         return 1.0 if total == 0 else sum(s.live_inputs for s in hidden) / total
 
 
-def _check_inputs(weights, masks, schedule, step, dense, regrowth_scores):
+@dataclasses.dataclass
+class LinkEvolution:
+    """What :func:`evolve_links` returns: the step as link lists, per layer.
+
+    ``kept`` / ``kept_weights``: the links that stayed (sorted flat indices
+    ``row * n_out + col``) and their weights; ``removed_links``: the links lost (removal and
+    percolation), sorted; ``regrown_links``: the links added, sorted, with weight 0 (a link
+    may be both removed and regrown); ``stats``, ``schedule``, ``seconds``, ``zeta``,
+    ``temperature``: as in :class:`EvolutionResult`. :attr:`links` / :attr:`weights` give
+    the whole new topology.
+    """
+
+    kept: list
+    kept_weights: list
+    removed_links: list
+    regrown_links: list
+    stats: list
+    schedule: EvolutionSchedule
+    seconds: dict
+    zeta: float
+    temperature: float
+
+    @property
+    def links(self) -> list:
+        """The links after the step, per layer: sorted flat indices."""
+        return [np.sort(np.concatenate([k, r]))
+                for k, r in zip(self.kept, self.regrown_links, strict=True)]
+
+    @property
+    def weights(self) -> list:
+        """The weight of every link of :attr:`links` (0 at regrown links), per layer."""
+        out = []
+        for k, w, r in zip(self.kept, self.kept_weights, self.regrown_links, strict=True):
+            order = np.argsort(np.concatenate([k, r]), kind="stable")
+            out.append(np.concatenate([w, np.zeros(r.size, dtype=w.dtype)])[order])
+        return out
+
+
+def _check_common(schedule, step) -> None:
     if not isinstance(schedule, EvolutionSchedule):
         raise TypeError(f"schedule must be an EvolutionSchedule, got {type(schedule).__name__}")
     if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
         raise ValueError(f"step must be a non-negative integer, got {step!r}")
+
+
+def _check_dense(dense, n: int, default) -> list[bool]:
+    if dense is None:
+        return default()
+    dense = [bool(d) for d in dense]
+    if len(dense) != n:
+        raise ValueError(f"dense has {len(dense)} entries for {n} layers")
+    return dense
+
+
+def _check_schedule_state(schedule, n: int) -> None:
+    for name in ("stopped", "targets"):
+        v = getattr(schedule, name)
+        if v is not None and len(v) != n:
+            raise ValueError(f"schedule.{name} has {len(v)} entries for {n} layers")
+
+
+def _check_scores(schedule, regrowth_scores, shapes, dense) -> list:
+    n = len(shapes)
+    if schedule.regrowth != "scores":
+        return [None] * n
+    if regrowth_scores is None or len(regrowth_scores) != n:
+        raise ValueError("regrowth 'scores' needs regrowth_scores: one array (or None for "
+                         "dense layers) per layer")
+    return [None if dense[l] else check_scores(s, shapes[l], f"regrowth_scores[{l}]")
+            for l, s in enumerate(regrowth_scores)]
+
+
+def _check_inputs(weights, masks, schedule, step, dense, regrowth_scores):
+    _check_common(schedule, step)
     if isinstance(weights, np.ndarray) or isinstance(masks, np.ndarray):
         raise TypeError("weights and masks must be sequences of 2-D arrays, one per layer")
     weights, masks = list(weights), list(masks)
@@ -129,25 +198,9 @@ def _check_inputs(weights, masks, schedule, step, dense, regrowth_scores):
             raise ValueError(f"layer {l}: weights {w.shape} and mask {m.shape} differ in shape")
     shapes = [m.shape for m in ms]
     check_chain_shapes(shapes)
-    n = len(ms)
-    if dense is None:
-        dense = [bool(m.all()) for m in ms]
-    else:
-        dense = [bool(d) for d in dense]
-        if len(dense) != n:
-            raise ValueError(f"dense has {len(dense)} entries for {n} layers")
-    for name in ("stopped", "targets"):
-        v = getattr(schedule, name)
-        if v is not None and len(v) != n:
-            raise ValueError(f"schedule.{name} has {len(v)} entries for {n} layers")
-    scores = [None] * n
-    if schedule.regrowth == "scores":
-        if regrowth_scores is None or len(regrowth_scores) != n:
-            raise ValueError("regrowth 'scores' needs regrowth_scores: one array (or None for "
-                             "dense layers) per layer")
-        scores = [None if dense[l] else check_scores(s, shapes[l], f"regrowth_scores[{l}]")
-                  for l, s in enumerate(regrowth_scores)]
-    return ws, ms, shapes, dense, scores
+    dense = _check_dense(dense, len(ms), lambda: [bool(m.all()) for m in ms])
+    _check_schedule_state(schedule, len(ms))
+    return ws, ms, shapes, dense, _check_scores(schedule, regrowth_scores, shapes, dense)
 
 
 def evolve(weights, masks, schedule: EvolutionSchedule, step: int, rng, *, dense=None,
@@ -198,45 +251,156 @@ def evolve(weights, masks, schedule: EvolutionSchedule, step: int, rng, *, dense
     t_start = time.perf_counter()
     ws, ms, shapes, dense, scores = _check_inputs(weights, masks, schedule, step, dense,
                                                   regrowth_scores)
-    rng = as_rng(rng)
-    n = len(ms)
-    stopped = list(schedule.stopped) if schedule.stopped is not None else [False] * n
     flats = [np.flatnonzero(m) for m in ms]
+    link_w = [w.ravel()[f] for w, f in zip(ws, flats, strict=True)]
+    core = _evolve_core(shapes, flats, link_w, schedule, int(step), as_rng(rng), dense, scores,
+                        t_start)
+    t_asm = time.perf_counter()
+    out_masks, out_weights = [], []
+    for l in range(len(ms)):
+        if dense[l]:
+            out_masks.append(ms[l].copy())
+            out_weights.append(np.array(ws[l], copy=True))
+        else:
+            mask = np.zeros(shapes[l], dtype=bool)
+            mask.flat[core.kept[l]] = True
+            mask.flat[core.regrown_links[l]] = True
+            w = np.zeros(shapes[l], dtype=ws[l].dtype)
+            w.flat[core.kept[l]] = core.kept_weights[l]
+            out_masks.append(mask)
+            out_weights.append(w)
+    t_end = time.perf_counter()
+    seconds = dict(core.seconds)
+    seconds["assemble"] += t_end - t_asm
+    seconds["total"] = t_end - t_start
+    return EvolutionResult(masks=out_masks, weights=out_weights,
+                           removed_links=core.removed_links, regrown_links=core.regrown_links,
+                           stats=core.stats, schedule=core.schedule, seconds=seconds,
+                           zeta=core.zeta, temperature=core.temperature)
+
+
+def _check_link_inputs(shapes, links, weights, schedule, step, dense, regrowth_scores):
+    _check_common(schedule, step)
+    shapes = [check_shape(s) for s in shapes]
+    n = len(shapes)
+    check_chain_shapes(shapes)
+    links, weights = list(links), list(weights)
+    if len(links) != n or len(weights) != n:
+        raise ValueError(f"need one link array and one weight array per layer ({n} shapes), "
+                         f"got {len(links)} and {len(weights)}")
+    flats, ws = [], []
+    for l, (f, w) in enumerate(zip(links, weights, strict=True)):
+        f, w = np.asarray(f), np.asarray(w)
+        if f.ndim != 1 or not (np.issubdtype(f.dtype, np.integer) or f.size == 0):
+            raise ValueError(f"links[{l}] must be a 1-D integer array of flat indices "
+                             f"row * n_out + col")
+        f = f.astype(np.int64, copy=False)
+        size = shapes[l][0] * shapes[l][1]
+        if f.size and (f[0] < 0 or f[-1] >= size or np.any(f[1:] <= f[:-1])):
+            raise ValueError(f"links[{l}] must be strictly increasing flat indices in "
+                             f"[0, {size}) (row * n_out + col of a {shapes[l]} layer)")
+        if w.shape != f.shape:
+            raise ValueError(f"weights[{l}] has shape {w.shape}, links[{l}] {f.shape}: one "
+                             "weight per link")
+        if not (np.issubdtype(w.dtype, np.floating) or np.issubdtype(w.dtype, np.integer)):
+            raise TypeError(f"weights[{l}] must hold real numbers, got dtype {w.dtype}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError(f"weights[{l}] has non-finite entries (NaN or inf)")
+        flats.append(f)
+        ws.append(w)
+    dense = _check_dense(dense, n, lambda: [f.size == s[0] * s[1]
+                                            for f, s in zip(flats, shapes, strict=True)])
+    _check_schedule_state(schedule, n)
+    scores = _check_scores(schedule, regrowth_scores, shapes, dense)
+    return shapes, flats, ws, dense, scores
+
+
+def evolve_links(shapes, links, weights, schedule: EvolutionSchedule, step: int, rng, *,
+                 dense=None, regrowth_scores=None) -> LinkEvolution:
+    """:func:`evolve` on link lists: the same step, without dense matrices.
+
+    Use it when a layer is too large for dense ``n_in x n_out`` arrays, or to avoid building
+    them (the torch adapters hand over each layer's links and their weights, and write back
+    only what changed). With the same inputs and seed, the links chosen equal :func:`evolve`'s.
+
+    Parameters
+    ----------
+    shapes : sequence of (n_in, n_out)
+        One per layer of the chain.
+    links : sequence of 1-D int arrays
+        Per layer, the flat indices ``row * n_out + col`` of its links, strictly increasing.
+    weights : sequence of 1-D real arrays
+        Per layer, the weight of each link (aligned with ``links``; finite).
+    schedule, step, rng, dense, regrowth_scores
+        As in :func:`evolve`; ``dense`` defaults to the layers whose links fill them.
+
+    Returns
+    -------
+    LinkEvolution
+        ``removed_links``, ``regrown_links``, the new ``links`` and their ``weights`` (0 at
+        regrown links), ``stats``, ``schedule``, ``seconds``, ``zeta``, ``temperature``.
+
+    Examples
+    --------
+    >>> from chgraph.evolution import EvolutionSchedule, random_equal_degree, swi
+    >>> mask = random_equal_degree((20, 30), 0.8, rng=0)
+    >>> links = np.flatnonzero(mask)
+    >>> w = swi(mask, rng=1).ravel()[links]
+    >>> sched = EvolutionSchedule(total_steps=100, update_interval=10)
+    >>> res = evolve_links([(20, 30)], [links], [w], sched, step=10, rng=2)
+    >>> res.links[0].size == links.size, res.stats[0].removed == res.regrown_links[0].size
+    (True, True)
+    >>> full = evolve([swi(mask, rng=1)], [mask], sched, step=10, rng=2)
+    >>> bool(np.array_equal(np.flatnonzero(full.masks[0]), res.links[0]))
+    True
+    """
+    t_start = time.perf_counter()
+    shapes, flats, ws, dense, scores = _check_link_inputs(shapes, links, weights, schedule,
+                                                          step, dense, regrowth_scores)
+    return _evolve_core(shapes, flats, ws, schedule, int(step), as_rng(rng), dense, scores,
+                        t_start)
+
+
+def _evolve_core(shapes, flats, link_w, schedule, step, rng, dense, scores, t_start):
+    """The step on validated link lists (see :func:`evolve`)."""
+    n = len(shapes)
+    stopped = list(schedule.stopped) if schedule.stopped is not None else [False] * n
     targets = (list(schedule.targets) if schedule.targets is not None
                else [int(f.size) for f in flats])
-    zeta = schedule.zeta_at(int(step))
-    temp = schedule.temperature_at(int(step))
+    zeta = schedule.zeta_at(step)
+    temp = schedule.temperature_at(step)
     seconds = [{"removal": 0.0, "regrowth": 0.0, "scoring": 0.0} for _ in range(n)]
     t_prep = time.perf_counter()
 
-    # removal
+    # removal: positions (into each layer's links) that survive
     kept, n_removed = [], [0] * n
     for l in range(n):
         t0 = time.perf_counter()
         flat = flats[l]
+        pos = np.arange(flat.size)
         evolving = not dense[l] and not stopped[l]
         n_rm = min(round_half_up(zeta * flat.size), flat.size) if evolving else 0
         if n_rm:
             r, c = np.divmod(flat, shapes[l][1])
-            absw = np.abs(ws[l].ravel()[flat]).astype(np.float64)
+            absw = np.abs(link_w[l]).astype(np.float64)
             s = link_removal_scores(absw, r, c, shapes[l], schedule.removal)
-            keep = keep_links(s, flat.size - n_rm, rng, mode=schedule.removal_mode,
-                              temperature=temp)
-            flat = flat[keep]
-        kept.append(flat)
+            pos = np.sort(keep_links(s, flat.size - n_rm, rng, mode=schedule.removal_mode,
+                                     temperature=temp))
+        kept.append(pos)
         n_removed[l] = n_rm
         seconds[l]["removal"] = time.perf_counter() - t0
     t_rem = time.perf_counter()
 
     # percolation
-    rc = [np.divmod(f, shapes[l][1]) for l, f in enumerate(kept)]
+    rc = [np.divmod(flats[l][p], shapes[l][1]) for l, p in enumerate(kept)]
     if schedule.percolation:
         keep, live = percolate_links([r for r, _ in rc], [c for _, c in rc], shapes, dense)
     else:
-        keep = [np.ones(f.size, dtype=bool) for f in kept]
+        keep = [np.ones(p.size, dtype=bool) for p in kept]
         live = [np.ones(shapes[0][0], dtype=bool)] + [np.ones(s[1], dtype=bool) for s in shapes]
     n_perc = [int(k.size - np.count_nonzero(k)) for k in keep]
-    kept = [f[k] for f, k in zip(kept, keep, strict=True)]
+    kept = [p[k] for p, k in zip(kept, keep, strict=True)]
+    kept_links = [flats[l][p] for l, p in enumerate(kept)]
     t_perc = time.perf_counter()
 
     # regrowth
@@ -248,44 +412,34 @@ def evolve(weights, masks, schedule: EvolutionSchedule, step: int, rng, *, dense
         else:
             need = max(targets[l] - kept[l].size, 0)
             new, fills[l], shorts[l] = regrow_links(
-                shapes[l], kept[l], need, rng, method=schedule.regrowth,
+                shapes[l], kept_links[l], need, rng, method=schedule.regrowth,
                 mode=schedule.regrowth_mode, scores=scores[l], live_rows=live[l],
                 live_cols=live[l + 1], engine=schedule.regrowth_engine, timings=seconds[l])
-        new_links.append(new)
+        new_links.append(np.sort(new))
         seconds[l]["regrowth"] = time.perf_counter() - t0
     t_reg = time.perf_counter()
 
-    # assemble
-    out_masks, out_weights, removed_links, stats = [], [], [], []
+    # statistics
+    removed_links, stats = [], []
     new_stopped = list(stopped)
     for l in range(n):
-        if dense[l]:
-            out_masks.append(ms[l].copy())
-            out_weights.append(np.array(ws[l], copy=True))
-            removed_links.append(np.empty(0, np.int64))
-            lost, overlap = np.empty(0, np.int64), 0.0
-        else:
-            mask = np.zeros(shapes[l], dtype=bool)
-            mask.flat[kept[l]] = True
-            mask.flat[new_links[l]] = True
-            w = np.zeros(shapes[l], dtype=ws[l].dtype)
-            w.flat[kept[l]] = ws[l].ravel()[kept[l]]
-            out_masks.append(mask)
-            out_weights.append(w)
-            lost = np.setdiff1d(flats[l], kept[l], assume_unique=True)
-            removed_links.append(lost)
-            n_new = new_links[l].size
+        gone = np.ones(flats[l].size, dtype=bool)
+        gone[kept[l]] = False
+        lost = flats[l][gone]
+        removed_links.append(lost)
+        n_new = new_links[l].size
+        overlap = 0.0
+        if n_new and lost.size:
             both = np.intersect1d(lost, new_links[l], assume_unique=True).size
-            overlap = both / n_new if n_new else 0.0
-            evolving = not stopped[l]
-            if (evolving and schedule.early_stop_overlap is not None and n_new
-                    and overlap > schedule.early_stop_overlap):
-                new_stopped[l] = True
+            overlap = both / n_new
+        if (not dense[l] and not stopped[l] and schedule.early_stop_overlap is not None
+                and n_new and overlap > schedule.early_stop_overlap):
+            new_stopped[l] = True
         stats.append(LayerStats(
             layer=l, dense=dense[l], evolved=not dense[l] and not stopped[l],
-            removed=n_removed[l], percolated=n_perc[l], regrown=int(new_links[l].size),
+            removed=n_removed[l], percolated=n_perc[l], regrown=int(n_new),
             filled_random=int(fills[l]), shortfall=int(shorts[l]), overlap=float(overlap),
-            links=int(kept[l].size + new_links[l].size), target=int(targets[l]),
+            links=int(kept[l].size + n_new), target=int(targets[l]),
             live_inputs=int(np.count_nonzero(live[l])),
             live_outputs=int(np.count_nonzero(live[l + 1])),
             stopped=new_stopped[l], seconds=seconds[l]))
@@ -295,6 +449,6 @@ def evolve(weights, masks, schedule: EvolutionSchedule, step: int, rng, *, dense
     total = {"prepare": t_prep - t_start, "removal": t_rem - t_prep,
              "percolation": t_perc - t_rem, "regrowth": t_reg - t_perc,
              "assemble": t_end - t_reg, "total": t_end - t_start}
-    return EvolutionResult(masks=out_masks, weights=out_weights, removed_links=removed_links,
-                           regrown_links=[np.sort(x) for x in new_links], stats=stats,
-                           schedule=new_schedule, seconds=total, zeta=zeta, temperature=temp)
+    return LinkEvolution(kept=kept_links, kept_weights=[link_w[l][p] for l, p in enumerate(kept)],
+                         removed_links=removed_links, regrown_links=new_links, stats=stats,
+                         schedule=new_schedule, seconds=total, zeta=zeta, temperature=temp)

@@ -5,7 +5,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chgraph.evolution import EvolutionSchedule, evolve, random_equal_degree, swi
+from chgraph.evolution import (
+    EvolutionSchedule,
+    evolve,
+    evolve_links,
+    random_equal_degree,
+    swi,
+)
 
 
 @st.composite
@@ -217,3 +223,100 @@ def test_result_independent_of_thread_count():
         numba.set_num_threads(before)
     for a, b in zip(one.masks + one.weights, many.masks + many.weights, strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+# -- evolve_links: the same step on link lists ------------------------------------------------
+def _as_links(weights, masks):
+    links = [np.flatnonzero(m) for m in masks]
+    return links, [w.ravel()[f] for w, f in zip(weights, links, strict=True)]
+
+
+@given(chains())
+def test_evolve_links_equals_evolve_on_dense_arrays(chain):
+    weights, masks, schedule, seed = chain
+    shapes = [m.shape for m in masks]
+    for step in (1, 6):
+        dense_res = evolve(weights, masks, schedule, step, np.random.default_rng(seed))
+        links, w = _as_links(weights, masks)
+        res = evolve_links(shapes, links, w, schedule, step, np.random.default_rng(seed))
+        assert res.schedule == dense_res.schedule
+        for l in range(len(masks)):
+            np.testing.assert_array_equal(res.links[l], np.flatnonzero(dense_res.masks[l]))
+            np.testing.assert_array_equal(res.weights[l],
+                                          dense_res.weights[l].ravel()[res.links[l]])
+            np.testing.assert_array_equal(res.removed_links[l], dense_res.removed_links[l])
+            np.testing.assert_array_equal(res.regrown_links[l], dense_res.regrown_links[l])
+            # the parts add up: old links - removed + regrown = new links
+            new = np.union1d(np.setdiff1d(links[l], res.removed_links[l]), res.regrown_links[l])
+            np.testing.assert_array_equal(new, res.links[l])
+            np.testing.assert_array_equal(res.kept[l], np.setdiff1d(links[l],
+                                                                    res.removed_links[l]))
+            assert np.all(res.weights[l][np.isin(res.links[l], res.regrown_links[l])] == 0)
+            a, b = res.stats[l].to_dict(), dense_res.stats[l].to_dict()
+            a.pop("seconds"), b.pop("seconds")
+            assert a == b
+        weights, masks, schedule = dense_res.weights, dense_res.masks, dense_res.schedule
+
+
+def test_evolve_links_rigl_scores_and_float32_weights():
+    rng = np.random.default_rng(3)
+    masks = [random_equal_degree((12, 10), 0.7, rng), random_equal_degree((10, 6), 0.6, rng)]
+    weights = [swi(m, rng).astype(np.float32) for m in masks]
+    grads = [np.abs(rng.normal(size=m.shape)) for m in masks]
+    sched = EvolutionSchedule(100, 1, regrowth="scores")
+    links, w = _as_links(weights, masks)
+    res = evolve_links([m.shape for m in masks], links, w, sched, 1, 5, regrowth_scores=grads)
+    ref = evolve(weights, masks, sched, 1, 5, regrowth_scores=grads)
+    for l in range(2):
+        np.testing.assert_array_equal(res.links[l], np.flatnonzero(ref.masks[l]))
+        assert res.weights[l].dtype == np.float32
+    with pytest.raises(ValueError, match="regrowth_scores"):
+        evolve_links([m.shape for m in masks], links, w, sched, 1, 5)
+
+
+@pytest.mark.parametrize("case, error, match", [
+    ("unsorted", ValueError, "strictly increasing"),
+    ("duplicate", ValueError, "strictly increasing"),
+    ("range", ValueError, "strictly increasing"),
+    ("negative", ValueError, "strictly increasing"),
+    ("float links", ValueError, "integer"),
+    ("length", ValueError, "one weight per link"),
+    ("nan", ValueError, "non-finite"),
+    ("layers", ValueError, "per layer"),
+    ("chain", ValueError, "chain"),
+    ("shape", ValueError, "positive integers"),
+    ("weights dtype", TypeError, "real numbers"),
+])
+def test_evolve_links_rejects_bad_input_without_touching_it(case, error, match):
+    rng = np.random.default_rng(0)
+    masks = [random_equal_degree((6, 5), 0.5, rng), random_equal_degree((5, 4), 0.5, rng)]
+    links, w = _as_links([swi(m, rng) for m in masks], masks)
+    shapes = [(6, 5), (5, 4)]
+    if case == "unsorted":
+        links[0] = links[0][::-1].copy()
+    elif case == "duplicate":
+        links[1] = np.sort(np.r_[links[1], links[1][:1]])
+        w[1] = np.r_[w[1], 0.0]
+    elif case == "range":
+        links[0][-1] = 30
+    elif case == "negative":
+        links[0][0] = -1
+    elif case == "float links":
+        links[0] = links[0].astype(float)
+    elif case == "length":
+        w[0] = w[0][:-1]
+    elif case == "nan":
+        w[1][0] = np.nan
+    elif case == "layers":
+        links = links[:1]
+    elif case == "chain":
+        shapes = [(6, 5), (4, 4)]
+    elif case == "shape":
+        shapes = [(6, 0), (5, 4)]
+    elif case == "weights dtype":
+        w[0] = w[0].astype(str)
+    before = [a.copy() for a in links + w]
+    with pytest.raises(error, match=match):
+        evolve_links(shapes, links, w, EvolutionSchedule(100, 1), 1, 0)
+    for a, b in zip(links + w, before, strict=True):
+        np.testing.assert_array_equal(a, b)
