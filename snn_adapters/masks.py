@@ -7,10 +7,12 @@ the weight's shape (torch orientation ``(out, in)``, plus the kernel axis for Co
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["MASK_NAME", "get_mask", "set_mask", "apply_mask", "zero_optimizer_state"]
+__all__ = ["MASK_NAME", "get_mask", "set_mask", "apply_mask", "zero_optimizer_state",
+           "layer_links", "change_links", "load_sparse_state_dict"]
 
 MASK_NAME = "weight_mask"
 
@@ -68,3 +70,125 @@ def zero_optimizer_state(optimizer: torch.optim.Optimizer, param: torch.Tensor,
     for value in state.values():
         if isinstance(value, torch.Tensor) and value.shape == param.shape:
             value.masked_fill_(zero.to(value.device), 0)
+
+
+def _as_2d(t: torch.Tensor) -> torch.Tensor:
+    return t if t.dim() == 2 else t.view(t.shape[0], t.shape[1])
+
+
+@torch.no_grad()
+def layer_links(module: nn.Module, links: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """A masked layer's links in the engine's terms: flat indices ``i * n_out + o`` (input
+    ``i``, output ``o``), ascending, and their weights (float32 or float64), as numpy arrays.
+
+    Only the links travel to the CPU, not the dense matrices. Pass ``links`` when they are
+    known (the sparsifier remembers them between updates) to gather just the weights.
+
+    >>> lin = nn.Linear(3, 2)
+    >>> _ = set_mask(lin, torch.tensor([[True, False, True], [False, True, False]]))
+    >>> links, w = layer_links(lin)
+    >>> links.tolist(), bool(w[0] == lin.weight[0, 0])
+    ([0, 3, 4], True)
+    """
+    w2 = _as_2d(module.weight)
+    n_out = w2.shape[0]
+    if links is None:
+        o, i = torch.nonzero(_as_2d(get_mask(module)), as_tuple=True)
+        flat = (i * n_out + o).cpu().numpy()
+        flat.sort()
+    else:
+        flat = np.asarray(links, dtype=np.int64)
+    idx = torch.from_numpy(flat).to(w2.device)
+    w = w2[idx % n_out, idx // n_out]
+    if w.dtype not in (torch.float32, torch.float64):
+        w = w.float()
+    return flat, w.cpu().numpy()
+
+
+@torch.no_grad()
+def change_links(module: nn.Module, optimizer: torch.optim.Optimizer | None,
+                 removed: np.ndarray, regrown: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Apply an evolution step to a masked layer in place, touching only what changed.
+
+    ``removed`` / ``regrown``: engine flat indices ``i * n_out + o`` (as
+    :func:`layer_links`) of the links lost and added; a link may be in both. The mask loses
+    ``removed`` and gains ``regrown``; the weights and the optimiser state (every tensor of
+    the weight's shape) are set to 0 at both. Returns the two index sets as flat indices into
+    the torch weight, on its device.
+
+    >>> lin = nn.Linear(3, 2)
+    >>> _ = set_mask(lin, torch.tensor([[True, False, True], [False, True, False]]))
+    >>> _ = change_links(lin, None, np.array([4]), np.array([1]))
+    >>> lin.weight_mask.tolist(), float(lin.weight.detach()[1, 0])
+    ([[True, False, False], [True, True, False]], 0.0)
+    """
+    mask, w = get_mask(module), module.weight
+    n_out, n_in = w.shape[0], w.shape[1]
+
+    def to_torch(flat) -> torch.Tensor:
+        i, o = np.divmod(np.asarray(flat, dtype=np.int64), n_out)
+        return torch.from_numpy(o * n_in + i).to(w.device)
+
+    lost, new = to_torch(removed), to_torch(regrown)
+    both = torch.cat([lost, new])
+    mask.view(-1)[lost] = False
+    mask.view(-1)[new] = True
+    targets = [w]
+    if optimizer is not None:
+        targets += [v for v in (optimizer.state.get(w) or {}).values()
+                    if isinstance(v, torch.Tensor) and v.shape == w.shape]
+    zero = None
+    for t in targets:
+        if t.is_contiguous():
+            t.view(-1)[both] = 0
+        else:  # rare (a parameter made non-contiguous by hand): a dense boolean mask
+            if zero is None:
+                zero = torch.zeros(w.numel(), dtype=torch.bool, device=w.device)
+                zero[both] = True
+                zero = zero.view(w.shape)
+            t.masked_fill_(zero, 0)
+    return lost, new
+
+
+def load_sparse_state_dict(model: nn.Module, state_dict, strict: bool = True):
+    """Load a state dict saved from a CH-SNN-trained model into a plain one.
+
+    ``model.state_dict()`` of a sparsified model holds a ``weight_mask`` buffer per sparse
+    layer, which a freshly built model lacks (``load_state_dict`` would reject the keys).
+    This registers those masks first, from the state dict, then loads it with torch's
+    ``load_state_dict`` (``strict`` as there) and zeroes every weight off its mask. Use it
+    for inference or analysis; to resume training, build :class:`~snn_adapters.CHSNN` on
+    the model and load the model's, the optimizer's and the sparsifier's states as usual.
+    Nothing is changed when a mask's layer is missing or of another shape (``ValueError``).
+
+    >>> import torch
+    >>> from torch import nn
+    >>> trained = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    >>> _ = set_mask(trained[0], torch.eye(3, 4, dtype=torch.bool))
+    >>> fresh = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    >>> _ = load_sparse_state_dict(fresh, trained.state_dict())
+    >>> int(fresh[0].weight_mask.sum()), int(fresh[0].weight.count_nonzero())
+    (3, 3)
+    """
+    modules = dict(model.named_modules())
+    suffix = "." + MASK_NAME
+    found = []
+    for key, mask in state_dict.items():
+        if not key.endswith(suffix):
+            continue
+        owner = key[: -len(suffix)]
+        mod = modules.get(owner)
+        if mod is None or not isinstance(getattr(mod, "weight", None), torch.Tensor):
+            raise ValueError(f"state dict holds the mask {key!r}, but the model has no layer "
+                             f"{owner!r} with a weight")
+        if tuple(mask.shape) != tuple(mod.weight.shape):
+            raise ValueError(f"mask {key!r} has shape {tuple(mask.shape)}, the layer's weight "
+                             f"{tuple(mod.weight.shape)}")
+        found.append((mod, mask))
+    for mod, mask in found:
+        set_mask(mod, mask)
+    result = model.load_state_dict(state_dict, strict=strict)
+    for mod, _ in found:
+        apply_mask(mod)
+    return result

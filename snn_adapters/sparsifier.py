@@ -2,8 +2,10 @@
 
 The sparsifier owns nothing but masks (boolean buffers on the layers), a schedule, an rng and
 statistics; training stays the user's plain torch loop. Topology decisions are made by
-:func:`chgraph.evolution.evolve` on CPU numpy copies (``n_in x n_out``, the transpose of
-torch's ``(out, in)`` weight); masks, weights and optimiser state stay on the model's device.
+:func:`chgraph.evolution.evolve_links` on CPU numpy copies of the links alone (flat indices
+``i * n_out + o`` in the engine's ``n_in x n_out`` orientation, the transpose of torch's
+``(out, in)`` weight, and their weights); masks, weights and optimiser state stay on the
+model's device, and an update writes only the entries that changed.
 
 Chains (for percolation). The sparse layers are ordered by their first call in the first
 forward pass (recorded with hooks; registration order if no forward was seen). Two sparse
@@ -26,6 +28,7 @@ import contextlib
 import copy
 import math
 import numbers
+import time
 import warnings
 
 import numpy as np
@@ -35,7 +38,7 @@ from torch import nn
 from chgraph import BipartiteLayer
 from chgraph.evolution import (
     EvolutionSchedule,
-    evolve,
+    evolve_links,
     n_links_for,
     random_equal_degree,
     spike_correlation,
@@ -48,7 +51,14 @@ from .calibration import SpikeRecorder
 from .chains import check_chains, infer_chains
 from .distributed import _dist, _rank, _share
 from .layers import ForwardOrderRecorder, find_linear_layers, layer_shape, weight_2d
-from .masks import apply_mask, get_mask, set_mask, zero_optimizer_state
+from .masks import (
+    apply_mask,
+    change_links,
+    get_mask,
+    layer_links,
+    set_mask,
+    zero_optimizer_state,
+)
 from .state import STATE_VERSION, parse_state
 
 __all__ = ["CHSNN"]
@@ -183,6 +193,7 @@ class CHSNN:
         self.max_calibration_observations = int(max_calibration_observations)
         self._layers: dict[str, nn.Module] = dict(layers)
         self._keep_cache: dict[str, tuple] = {}
+        self._link_cache: dict[str, tuple] = {}
         self._template = template
         self._rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self._chains: list[list[str]] | None = chains
@@ -372,18 +383,28 @@ class CHSNN:
             self._keep_cache[name] = cached
         return cached[1]
 
+    def _known_links(self, name: str, mod: nn.Module) -> np.ndarray | None:
+        """The links written by the last update, while the mask buffer is unchanged since
+        (same tensor, same in-place version); ``None`` otherwise."""
+        cached = self._link_cache.get(name)
+        mask = get_mask(mod)
+        if cached is None or cached[0] != (mask.data_ptr(), mask._version):
+            return None
+        return cached[1]
+
     def _evolve(self, step: int) -> dict:
         if self._chains is None:
             self._chains = self._build_chains()
             self._schedules = [self._template] * len(self._chains)
-        result = None
+        result, new_links = None, {}
         if _rank() == 0:
             layers_out, schedules, chain_stats = {}, [], []
             seconds = {}
+            t0 = time.perf_counter()
             for ci, chain in enumerate(self._chains):
                 mods = [self._layers[n] for n in chain]
-                ws = [weight_2d(m).detach().float().cpu().numpy().T for m in mods]
-                ms = [get_mask(m).reshape(m.weight.shape[0], -1).cpu().numpy().T for m in mods]
+                links, weights = zip(*(layer_links(m, self._known_links(n, m))
+                                       for n, m in zip(chain, mods, strict=True)), strict=True)
                 scores = None
                 if self._template.regrowth == "scores":
                     missing = [n for n in chain if n not in self._pending_scores]
@@ -391,35 +412,49 @@ class CHSNN:
                         raise RuntimeError(f"CHSNN: regrowth='scores' needs the gradients of "
                                            f"{missing} at the update step; none were seen")
                     scores = [self._pending_scores[n] for n in chain]
-                res = evolve(ws, ms, self._schedules[ci], step, self._rng,
-                             dense=[False] * len(chain), regrowth_scores=scores)
+                res = evolve_links([layer_shape(m) for m in mods], links, weights,
+                                   self._schedules[ci], step, self._rng,
+                                   dense=[False] * len(chain), regrowth_scores=scores)
                 schedules.append(res.schedule.to_dict())
-                for name, mask, regrown, st in zip(chain, res.masks, res.regrown, res.stats,
-                                                   strict=True):
+                for name, removed, regrown, now, st in zip(
+                        chain, res.removed_links, res.regrown_links, res.links, res.stats,
+                        strict=True):
                     d = st.to_dict()
                     d["layer"] = name
-                    layers_out[name] = (mask, regrown, d)
+                    layers_out[name] = (removed, regrown, d)
+                    new_links[name] = now
                 hidden = [(self._layers[chain[s.layer]].weight.shape[1], s.live_inputs)
                           for s in res.stats[1:]]
                 chain_stats.append(hidden)
                 for k, v in res.seconds.items():
                     seconds[k] = seconds.get(k, 0.0) + v
                 zeta, temp = res.zeta, res.temperature
+            seconds["adapter"] = time.perf_counter() - t0 - seconds["total"]
             result = {"layers": layers_out, "schedules": schedules, "hidden": chain_stats,
                       "seconds": seconds, "zeta": zeta, "temperature": temp,
                       "rng": self._rng.bit_generator.state}
         self._pending_scores = {}
         result = _share(result)
+        t0 = time.perf_counter()
         self._rng.bit_generator.state = result["rng"]
         self._schedules = [EvolutionSchedule.from_dict(d) for d in result["schedules"]]
-        with torch.no_grad():
-            for name, (mask, regrown, _) in result["layers"].items():
-                mod = self._layers[name]
-                self._write_layer(mod, mask, None)
-                rg = torch.from_numpy(np.ascontiguousarray(regrown.T)).to(mod.weight.device)
-                apply_mask(mod, extra_zero=rg)
-                zero_optimizer_state(self.optimizer, mod.weight,
-                                     ~get_mask(mod) | rg.reshape(mod.weight.shape))
+        self._link_cache = {}
+        for name, (removed, regrown, _) in result["layers"].items():
+            mod = self._layers[name]
+            lost, new = change_links(mod, self.optimizer, removed, regrown)
+            if name in new_links:  # rank 0 remembers the links for the next update
+                mask = get_mask(mod)
+                self._link_cache[name] = ((mask.data_ptr(), mask._version), new_links[name])
+            cached = self._keep_cache.get(name)
+            if cached is not None:  # the gradient-masking factor follows, without a remake
+                keep = cached[1]
+                keep.view(-1)[lost] = 0
+                keep.view(-1)[new] = 1
+                mask = get_mask(mod)
+                self._keep_cache[name] = ((mask.data_ptr(), mask._version, mod.weight.dtype,
+                                           mod.weight.device), keep)
+        result["seconds"]["adapter"] = (result["seconds"].get("adapter", 0.0)
+                                        + time.perf_counter() - t0)
         self._check_consistency(f"step {step}")
         hidden = [h for c in result["hidden"] for h in c]
         total = sum(n for n, _ in hidden)
