@@ -11,7 +11,8 @@ The entry point is :class:`CHSNN`::
         sparsifier.step()
 
 Modules: :mod:`~snn_adapters.sparsifier` (CHSNN), :mod:`~snn_adapters.layers` (finding
-sparse layers, forward order), :mod:`~snn_adapters.masks` (mask buffers, optimiser state),
+sparse layers, forward order), :mod:`~snn_adapters.masks` (mask buffers, optimiser state,
+:func:`load_sparse_state_dict` for loading a trained sparse model into a plain one),
 :mod:`~snn_adapters.calibration` (spike recording hooks), :mod:`~snn_adapters.neurons` (a
 plain-torch LIF neuron for tests and examples).
 """
@@ -24,8 +25,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from .layers import find_linear_layers, normalize_name
-from .masks import MASK_NAME
+from .masks import MASK_NAME, load_sparse_state_dict
 from .neurons import LIF
 from .sparsifier import CHSNN
 
-__all__ = ["CHSNN", "LIF", "MASK_NAME", "find_linear_layers", "normalize_name"]
+__all__ = ["CHSNN", "LIF", "MASK_NAME", "find_linear_layers", "load_sparse_state_dict",
+           "normalize_name"]

@@ -21,6 +21,7 @@ from ._models import N_IN, N_OUT, T, batch
 def check(model, opt, sp):
     for name, mask in sp.masks().items():
         layer = dict(model.named_modules())[name]
+        assert mask.device == layer.weight.device
         assert int(mask.sum()) == n_links_for((layer.weight.shape[1], layer.weight.shape[0]),
                                               sp.sparsity)
         assert torch.all(layer.weight[~mask] == 0)
@@ -29,10 +30,10 @@ def check(model, opt, sp):
                 assert torch.all(v[~mask] == 0)
 
 
-def train(model, sp, opt, forward, steps=6):
+def train(model, sp, opt, forward, device, steps=6):
     for step in range(steps):
         x, y = batch(step)
-        loss = nn.functional.cross_entropy(forward(x), y)
+        loss = nn.functional.cross_entropy(forward(x.to(device)), y.to(device))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -40,7 +41,7 @@ def train(model, sp, opt, forward, steps=6):
         check(model, opt, sp)
 
 
-def test_spikingjelly_multistep():
+def test_spikingjelly_multistep(device):
     pytest.importorskip("spikingjelly", reason="spikingjelly is not installed")
     from spikingjelly.activation_based import functional, layer, neuron, surrogate
 
@@ -49,7 +50,7 @@ def test_spikingjelly_multistep():
         layer.Linear(N_IN, 32), neuron.LIFNode(tau=2.0, surrogate_function=surrogate.ATan()),
         layer.Linear(32, 32), neuron.LIFNode(tau=2.0, surrogate_function=surrogate.ATan()),
         layer.Linear(32, N_OUT),
-    )
+    ).to(device)
     functional.set_step_mode(net, "m")
 
     def forward(x):  # [T, B, N_IN] -> rate-decoded output
@@ -63,15 +64,15 @@ def test_spikingjelly_multistep():
     xs = [batch(100 + i)[0] for i in range(2)]
     with sp.calibrate(), torch.no_grad():
         for x in xs:
-            forward(x)
+            forward(x.to(device))
     rows = torch.cat(xs).reshape(-1, N_IN).numpy()
-    np.testing.assert_array_equal(net[0].weight_mask.numpy().T,
+    np.testing.assert_array_equal(net[0].weight_mask.cpu().numpy().T,
                                   sscti_topology(spike_correlation(rows), 32, 0.9))
-    train(net, sp, opt, forward)
+    train(net, sp, opt, forward, device)
     assert [h["step"] for h in sp.history] == [2, 4]
 
 
-def test_snntorch_time_loop():
+def test_snntorch_time_loop(device):
     snn = pytest.importorskip("snntorch", reason="snntorch is not installed")
     from snntorch import surrogate
 
@@ -95,21 +96,21 @@ def test_snntorch_time_loop():
             return torch.stack(out).mean(0)
 
     torch.manual_seed(0)
-    net = Net()
+    net = Net().to(device)
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
     sp = CHSNN(net, opt, sparsity=0.9, total_steps=8, update_interval=2, seed=0)
     x = batch(100)[0]
     with sp.calibrate() as rec, torch.no_grad():
-        net(x)  # T single-step calls of fc1, each [B, N_IN]
+        net(x.to(device))  # T single-step calls of fc1, each [B, N_IN]
     assert rec.order == ["fc1", "fc2"] and sp.calibration["observations"] == T * x.shape[1]
-    np.testing.assert_array_equal(net.fc1.weight_mask.numpy().T,
+    np.testing.assert_array_equal(net.fc1.weight_mask.cpu().numpy().T,
                                   sscti_topology(spike_correlation(x.reshape(-1, N_IN).numpy()),
                                                  32, 0.9))
-    train(net, sp, opt, net)
+    train(net, sp, opt, net, device)
     assert sp._chains == [["fc1", "fc2"]]
 
 
-def test_norse_sequential_state():
+def test_norse_sequential_state(device):
     pytest.importorskip("norse", reason="norse is not installed")
     import norse.torch as norse
 
@@ -119,7 +120,7 @@ def test_norse_sequential_state():
         nn.Linear(N_IN, 32), norse.LIFCell(),
         nn.Linear(32, 32), norse.LIFCell(),
         nn.Linear(32, N_OUT),
-    )
+    ).to(device)
 
     def forward(x):  # [T, B, N_IN] -> rate-decoded output
         state, out = None, []
@@ -133,10 +134,10 @@ def test_norse_sequential_state():
     assert sp.layer_names == ["0", "2"]
     x = batch(100)[0]
     with sp.calibrate(), torch.no_grad():
-        forward(x)
-    np.testing.assert_array_equal(net[0].weight_mask.numpy().T,
+        forward(x.to(device))
+    np.testing.assert_array_equal(net[0].weight_mask.cpu().numpy().T,
                                   sscti_topology(spike_correlation(x.reshape(-1, N_IN).numpy()),
                                                  32, 0.9))
-    train(net, sp, opt, forward)
+    train(net, sp, opt, forward, device)
     assert [h["step"] for h in sp.history] == [2, 4]
     assert sp._chains == [["0", "2"]]

@@ -12,7 +12,7 @@ from torch import nn
 
 from chgraph import BipartiteLayer
 from chgraph.evolution import n_links_for
-from snn_adapters import CHSNN, find_linear_layers, normalize_name
+from snn_adapters import CHSNN, find_linear_layers, load_sparse_state_dict, normalize_name
 from snn_adapters.layers import ForwardOrderRecorder
 
 from ._models import N_IN, TinySNN, batch, make_optimizer, train_step
@@ -202,6 +202,34 @@ def test_masks_survive_deepcopy_state_dict_and_save():
     _, _, sp3 = make(seed=9)
     sp3.load_state_dict(state)
     assert sp3.state_dict() == state
+
+
+def test_load_sparse_state_dict_into_a_plain_model():
+    model, opt, sp = make()
+    for step in range(4):
+        train_step(model, opt, sp, step)
+    fresh = TinySNN()
+    with pytest.raises(RuntimeError, match="weight_mask"):
+        fresh.load_state_dict(model.state_dict())  # torch alone rejects the mask buffers
+    fresh = TinySNN()
+    load_sparse_state_dict(fresh, model.state_dict())
+    assert torch.equal(fresh.fc1.weight_mask, model.fc1.weight_mask)
+    assert torch.equal(fresh.fc2.weight, model.fc2.weight)
+    assert not hasattr(fresh.fc3, "weight_mask")
+    x = batch(9)[0]
+    assert torch.equal(fresh(x), model(x))
+    # a mask of another shape or for a missing layer: an error before anything changes
+    bad = dict(model.state_dict())
+    bad["fc1.weight_mask"] = bad["fc1.weight_mask"][:, :-1]
+    other = TinySNN()
+    before = other.fc1.weight.clone()
+    with pytest.raises(ValueError, match="shape"):
+        load_sparse_state_dict(other, bad)
+    assert not hasattr(other.fc1, "weight_mask") and torch.equal(other.fc1.weight, before)
+    bad = dict(model.state_dict())
+    bad["fc9.weight_mask"] = bad.pop("fc1.weight_mask")
+    with pytest.raises(ValueError, match="fc9"):
+        load_sparse_state_dict(TinySNN(), bad)
 
 
 def test_graphs_are_bipartite_layers():
