@@ -25,6 +25,10 @@ are printed, never asserted.
     python benchmarks/bench_adapters.py [--epochs 3] [--steps-per-epoch 63] [--threads N]
                                         [--device cuda]
 
+On a GPU machine set ``OMP_WAIT_POLICY=PASSIVE`` in the environment (as the ``chsnn`` command
+does for CUDA runs; see :mod:`chsnn.entry`): with OpenMP's spinning threads the update on the
+host is several times slower and erratic.
+
 63 steps of 64 samples is one epoch of the 4,000 training digits of mnist5k.
 """
 

@@ -125,6 +125,41 @@ def test_output_directory_holding_another_run(tmp_path, capsys):
 
 
 def test_console_script_runs_as_a_module():
-    res = subprocess.run([sys.executable, "-m", "chsnn.cli", "methods"], capture_output=True,
-                         text=True, check=True)
-    assert "chsnn-no-perc" in res.stdout and "rigl" in res.stdout
+    for module in ("chsnn", "chsnn.cli"):
+        res = subprocess.run([sys.executable, "-m", module, "methods"], capture_output=True,
+                             text=True, check=True)
+        assert "chsnn-no-perc" in res.stdout and "rigl" in res.stdout
+
+
+@pytest.mark.parametrize("argv, nvidia, passive", [
+    (["train", "--device", "cuda"], False, True),
+    (["compare", "--device=cuda:1"], False, True),
+    (["train"], True, True),                      # --device auto on a machine with a GPU
+    (["train"], False, False),
+    (["train", "--device", "cpu"], True, False),
+    (["methods"], True, False),
+])
+def test_entry_makes_openmp_threads_sleep_on_gpu_runs(monkeypatch, argv, nvidia, passive):
+    import chsnn.cli
+    import chsnn.entry
+
+    seen = []
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.delitem(sys.modules, "torch")  # as when the command starts
+    monkeypatch.setattr(chsnn.entry.os.path, "exists", lambda p: nvidia)
+    monkeypatch.setattr(chsnn.cli, "main",
+                        lambda a: seen.append((a, chsnn.entry.os.environ.get("OMP_WAIT_POLICY")))
+                        or 0)
+    assert chsnn.entry.main(argv) == 0
+    assert seen == [(argv, "PASSIVE" if passive else None)]
+
+
+def test_entry_keeps_a_wait_policy_the_user_chose(monkeypatch):
+    import chsnn.cli
+    import chsnn.entry
+
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    monkeypatch.delitem(sys.modules, "torch")
+    monkeypatch.setattr(chsnn.cli, "main", lambda a: 0)
+    chsnn.entry.main(["train", "--device", "cuda"])
+    assert chsnn.entry.os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
