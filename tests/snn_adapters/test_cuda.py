@@ -67,18 +67,27 @@ def test_chsnn_train_runs_on_cuda(tmp_path):
     assert r["environment"]["device"].startswith("cuda") and r["links"] == 205
 
 
-def _cuda_training(steps=6):
+def _cuda_step(model, opt, sp, step):
+    x, y = batch(step)
+    loss = nn.functional.cross_entropy(model(x.cuda()), y.cuda())
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    sp.step()
+
+
+def _cuda_run(seed=0):
     torch.manual_seed(0)
     model = TinySNN().cuda()
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    sp = CHSNN(model, opt, sparsity=0.9, total_steps=12, update_interval=2, seed=0)
+    return model, opt, CHSNN(model, opt, sparsity=0.9, total_steps=12, update_interval=2,
+                             seed=seed)
+
+
+def _cuda_training(steps=6):
+    model, opt, sp = _cuda_run()
     for step in range(steps):
-        x, y = batch(step)
-        loss = nn.functional.cross_entropy(model(x.cuda()), y.cuda())
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sp.step()
+        _cuda_step(model, opt, sp, step)
     return model, opt, sp
 
 
@@ -110,32 +119,15 @@ def test_cuda_masks_stay_put_when_a_batch_of_steps_is_replayed_from_a_checkpoint
     evolution steps equal an uninterrupted run's (the engine decides them on CPU arrays;
     the weights may differ in the last bits, as CUDA kernels need not be deterministic)."""
     model, opt, sp = _cuda_training(steps=6)
-    torch.manual_seed(0)
-    m2 = TinySNN().cuda()
-    o2 = torch.optim.SGD(m2.parameters(), lr=0.05, momentum=0.9)
-    s2 = CHSNN(m2, o2, sparsity=0.9, total_steps=12, update_interval=2, seed=0)
-    for step in range(3):
-        x, y = batch(step)
-        loss = nn.functional.cross_entropy(m2(x.cuda()), y.cuda())
-        o2.zero_grad()
-        loss.backward()
-        o2.step()
-        s2.step()
+    m2, o2, s2 = _cuda_training(steps=3)
     saved = {"model": copy.deepcopy(m2.state_dict()), "opt": copy.deepcopy(o2.state_dict()),
              "sp": copy.deepcopy(s2.state_dict())}
-    m3 = TinySNN().cuda()  # the usual resume: build, wrap, then load the three states
-    o3 = torch.optim.SGD(m3.parameters(), lr=0.05, momentum=0.9)
-    s3 = CHSNN(m3, o3, sparsity=0.9, total_steps=12, update_interval=2, seed=7)
+    m3, o3, s3 = _cuda_run(seed=7)  # the usual resume: build, wrap, then load the 3 states
     m3.load_state_dict(saved["model"])
     o3.load_state_dict(saved["opt"])
     s3.load_state_dict(saved["sp"])
     for step in range(3, 6):
-        x, y = batch(step)
-        loss = nn.functional.cross_entropy(m3(x.cuda()), y.cuda())
-        o3.zero_grad()
-        loss.backward()
-        o3.step()
-        s3.step()
+        _cuda_step(m3, o3, s3, step)
     assert s3.step_count == sp.step_count == 6
     for name, mask in sp.masks().items():
         assert torch.equal(s3.masks()[name], mask)
@@ -151,12 +143,7 @@ def test_torch_compile_on_cuda():
     sp = CHSNN(model, opt, sparsity=0.9, total_steps=8, update_interval=2, seed=0)
     assert sp.layer_names == ["fc1", "fc2"]
     for step in range(4):
-        x, y = batch(step)
-        loss = nn.functional.cross_entropy(model(x.cuda()), y.cuda())
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sp.step()
+        _cuda_step(model, opt, sp, step)
         for name, mask in sp.masks().items():
             w = dict(model._orig_mod.named_modules())[name].weight
             assert torch.all(w[~mask] == 0)
