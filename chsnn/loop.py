@@ -96,9 +96,10 @@ def live_neuron_fraction(masks: list[np.ndarray], chains: list[list[int]]) -> fl
 
     ``masks`` are ``n_in x n_out`` boolean arrays; ``chains`` group their indices as the
     sparsifier's chains. The outputs of a chain's last layer feed a dense layer (the
-    classifier, or any dense consumer), so they are hidden neurons too: each chain is closed
-    with a full one-output layer and :func:`chgraph.analysis.live_neurons` (direct test: an
-    incoming and an outgoing link) counts the live ones. 1.0 when there are none.
+    classifier, or any dense consumer), so they are hidden neurons too:
+    :func:`chgraph.analysis.live_neurons` with ``dense_after=True`` (direct test: an incoming
+    and an outgoing link) counts the live ones, as ``chgraph analyze`` does on a run. 1.0 when
+    there are none.
 
     >>> m1 = np.array([[1, 0, 0], [0, 1, 0]], bool)   # output 2 has no input
     >>> m2 = np.array([[1], [0], [1]], bool)          # output 1 has no outgoing link
@@ -107,9 +108,8 @@ def live_neuron_fraction(masks: list[np.ndarray], chains: list[list[int]]) -> fl
     """
     live = total = 0
     for chain in chains:
-        layers = [masks[i] for i in chain]
-        closed = [*layers, np.ones((layers[-1].shape[1], 1), dtype=bool)]
-        for level in live_neurons(closed, cascade=False)[1:-1]:
+        levels = live_neurons([masks[i] for i in chain], cascade=False, dense_after=True)
+        for level in levels[1:]:
             live += int(level.sum())
             total += level.size
     return 1.0 if total == 0 else live / total

@@ -97,7 +97,7 @@ def chain_graph(layers, output: str = "networkx"):
     return ChainAdjacency(adj, level)
 
 
-def live_neurons(layers, cascade: bool = True) -> list[np.ndarray]:
+def live_neurons(layers, cascade: bool = True, dense_after: bool = False) -> list[np.ndarray]:
     """Live neurons of each level of a chain.
 
     A hidden neuron is live iff it has at least one incoming and one outgoing link; the
@@ -112,6 +112,11 @@ def live_neurons(layers, cascade: bool = True) -> list[np.ndarray]:
         section 3.4): links of dead neurons are removed first, which may kill further neurons
         (a neuron whose only outgoing link leads to a dead neuron is dead). ``False``: the
         direct test on the links as given.
+    dense_after : bool
+        The outputs of the last layer feed a dense layer outside the chain (a dense
+        classifier, as in CH-SNN's networks): they are hidden neurons with every outgoing
+        link, live iff they have an incoming link (after the cascade). Default ``False``:
+        they are the network's outputs.
 
     Returns
     -------
@@ -127,14 +132,25 @@ def live_neurons(layers, cascade: bool = True) -> list[np.ndarray]:
     [[False, True], [True, False, False]]
     >>> [m.tolist() for m in live_neurons([a, b, c], cascade=False)][1:3]
     [[True, True], [True, False, False]]
+
+    A single sparse layer before a dense classifier: its outputs are hidden neurons.
+
+    >>> live_neurons([np.array([[1, 0, 1]])], dense_after=True)[1].tolist()
+    [True, False, True]
     """
     chain = as_chain(layers)
+    if dense_after:
+        closed = [*chain, BipartiteLayer(np.ones((chain[-1].shape[1], 1), dtype=bool))]
+        return _live_levels(closed, cascade, fixed_last=True)[:-1]
+    return _live_levels(chain, cascade, fixed_last=False)
+
+
+def _live_levels(chain, cascade: bool, fixed_last: bool) -> list[np.ndarray]:
     shapes = [layer.shape for layer in chain]
     if cascade:
         coos = [layer.csr.tocoo() for layer in chain]
-        _, live = percolate_links(
-            [c.row for c in coos], [c.col for c in coos], shapes, [False] * len(chain)
-        )
+        fixed = [False] * (len(chain) - 1) + [fixed_last]
+        _, live = percolate_links([c.row for c in coos], [c.col for c in coos], shapes, fixed)
         return [np.asarray(v, dtype=bool) for v in live]
     live = [np.ones(shapes[0][0], dtype=bool)]
     for l in range(1, len(chain)):
@@ -143,16 +159,20 @@ def live_neurons(layers, cascade: bool = True) -> list[np.ndarray]:
     return live
 
 
-def live_fraction(layers, cascade: bool = True) -> float:
+def live_fraction(layers, cascade: bool = True, dense_after: bool = False) -> float:
     """Fraction of the hidden neurons of a chain that are live (see :func:`live_neurons`).
 
-    NaN when the chain has no hidden neuron (a single layer).
+    With ``dense_after`` the outputs of the last layer count as hidden neurons. NaN when the
+    chain has no hidden neuron (a single layer without ``dense_after``).
 
     Examples
     --------
     >>> live_fraction([np.array([[1, 0]]), np.array([[1], [1]])])
     0.5
+    >>> live_fraction([np.array([[1, 0, 1]])], dense_after=True)
+    0.6666666666666666
     """
-    live = live_neurons(layers, cascade=cascade)[1:-1]
+    levels = live_neurons(layers, cascade=cascade, dense_after=dense_after)
+    live = levels[1:] if dense_after else levels[1:-1]
     n = sum(v.size for v in live)
     return float(sum(int(v.sum()) for v in live) / n) if n else float("nan")

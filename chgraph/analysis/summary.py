@@ -131,14 +131,17 @@ def analyze_layers(
     n_null: int = 0,
     community_backend: str = "networkx",
     rng=0,
+    dense_after: bool = False,
 ) -> list[dict]:
     """:func:`summary` of each layer of a chain, with the live fractions of its two sides.
 
     Each dict starts with ``layer`` (its index), has every key of :func:`summary` for a layer,
     and adds ``live_in_fraction`` / ``live_out_fraction``: the fraction of live neurons (the
     engine's percolation, :func:`live_neurons`) on the layer's input and output sides (the
-    network's inputs and outputs always count as live). For the whole multipartite network
-    use ``summary(chain_graph(layers))`` and :func:`live_fraction`.
+    network's inputs and outputs always count as live; with ``dense_after`` the last layer's
+    outputs feed a dense layer outside the chain and count as hidden neurons, see
+    :func:`live_neurons`). For the whole multipartite network use
+    ``summary(chain_graph(layers))`` and :func:`live_fraction`.
 
     Examples
     --------
@@ -146,12 +149,14 @@ def analyze_layers(
     >>> rows = analyze_layers([np.ones((2, 3)), np.array([[1], [1], [0]])])
     >>> [(r["layer"], r["n_links"], r["live_out_fraction"]) for r in rows]
     [(0, 6, 0.6666666666666666), (1, 2, 1.0)]
+    >>> analyze_layers([np.array([[1, 0, 1]])], dense_after=True)[0]["live_out_fraction"]
+    0.6666666666666666
     """
     n_sources = check_int(n_sources, "n_sources", minimum=1, allow_none=True)
     n_null = check_int(n_null, "n_null", minimum=0)
     _check_backend(community_backend)
     chain = as_chain(layers)
-    live = live_neurons(chain)
+    live = live_neurons(chain, dense_after=dense_after)
     gen = as_rng(rng)
     rows = []
     for l, layer in enumerate(chain):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._common import CLIError
 
-__all__ = ["split_chains", "chains_live_fraction", "epoch_dynamics"]
+__all__ = ["split_chains", "chain_indices", "chains_live_fraction", "epoch_dynamics"]
 
 
 def split_chains(layers) -> list[list[int]]:
@@ -23,21 +23,47 @@ def split_chains(layers) -> list[list[int]]:
     return chains
 
 
-def chains_live_fraction(layers, chains) -> float:
-    """Live fraction of the hidden neurons of every chain (NaN without hidden neurons)."""
+def chain_indices(chains, names, where: str) -> list[list[int]]:
+    """Chains given by layer names as indices into ``names`` (``CLIError`` if one is missing).
+
+    >>> chain_indices([["fc1", "fc2"]], ["fc1", "fc2"], "run")
+    [[0, 1]]
+    """
+    pos = {name: i for i, name in enumerate(names)}
+    missing = [n for chain in chains for n in chain if n not in pos]
+    if missing:
+        raise CLIError(f"{where}: the run's chains name layers {missing} that the topology "
+                       f"file does not hold (it has {list(names)})")
+    return [[pos[n] for n in chain] for chain in chains]
+
+
+def chains_live_fraction(layers, chains, dense_after: bool = False) -> float:
+    """Live fraction of the hidden neurons of every chain (NaN without hidden neurons).
+
+    ``dense_after``: the outputs of each chain's last layer feed a dense layer (chsnn's
+    convention), so they are hidden neurons too (:func:`chgraph.analysis.live_neurons`).
+
+    >>> import numpy as np
+    >>> chains_live_fraction([np.array([[1, 0, 1]])], [[0]], dense_after=True)
+    0.6666666666666666
+    """
     from ..analysis import live_fraction
 
     live = hidden = 0.0
     for chain in chains:
-        n_hidden = sum(layers[i].shape[1] for i in chain[:-1])
+        ends = chain if dense_after else chain[:-1]
+        n_hidden = sum(layers[i].shape[1] for i in ends)
         if n_hidden:
-            live += live_fraction([layers[i] for i in chain]) * n_hidden
+            live += live_fraction([layers[i] for i in chain], dense_after=dense_after) * n_hidden
             hidden += n_hidden
     return live / hidden if hidden else float("nan")
 
 
-def epoch_dynamics(snapshots, progress=None) -> list[dict]:
+def epoch_dynamics(snapshots, progress=None, chains=None, dense_after: bool = False) -> list[dict]:
     """Per snapshot ``(epoch, LayerStack)``: links, live fraction and turnover from the last.
+
+    ``chains`` (layer names per chain; default: runs of layers whose shapes chain) and
+    ``dense_after`` say how the live fraction is counted (:func:`chains_live_fraction`).
 
     Each entry has ``epoch``, ``n_links``, ``live_fraction``, the totals ``n_removed``,
     ``n_added``, ``turnover`` (= ``sum n_removed / sum n_before``), ``added_fraction``,
@@ -55,9 +81,10 @@ def epoch_dynamics(snapshots, progress=None) -> list[dict]:
 
     entries, previous = [], None
     for epoch, stack in snapshots:
-        chains = split_chains(stack.layers)
+        idx = (split_chains(stack.layers) if chains is None
+               else chain_indices(chains, stack.names, f"epoch {epoch}"))
         entry = {"epoch": epoch, "n_links": sum(layer.n_links for layer in stack.layers),
-                 "live_fraction": chains_live_fraction(stack.layers, chains),
+                 "live_fraction": chains_live_fraction(stack.layers, idx, dense_after),
                  "n_removed": None, "n_added": None, "turnover": None,
                  "added_fraction": None, "jaccard": None, "layers": None}
         if previous is not None:

@@ -3,12 +3,16 @@
 TARGET is a graph file or a run directory of ``chsnn train`` (``topology.npz``,
 ``topology/epoch_NNN.npz``, ``report.json``).
 
-* Layers: :func:`chgraph.analysis.analyze_layers` per chain of layers (consecutive layers of
-  the file whose shapes chain, ``n_out`` = next ``n_in``; the files do not record the chains, so
-  independent layers of matching shapes count as one chain), printed with one column per layer,
-  and the power-law fits of each side's degrees (:func:`chgraph.analysis.powerlaw_fit`, from the
-  summaries); the live fraction of hidden neurons (:func:`chgraph.analysis.live_fraction`,
-  averaged over the chains, weighted by their hidden neurons).
+* Layers: :func:`chgraph.analysis.analyze_layers` per chain of layers (for a run, its chains
+  as ``report.json`` records them; for a file, consecutive layers whose shapes chain, ``n_out``
+  = next ``n_in``: files do not record the chains, so independent layers of matching shapes
+  count as one chain), printed with one column per layer, and the power-law fits of each
+  side's degrees (:func:`chgraph.analysis.powerlaw_fit`, from the summaries); the live
+  fraction of hidden neurons (:func:`chgraph.analysis.live_fraction`, averaged over the
+  chains, weighted by their hidden neurons). With ``--dense-after`` (always for a run: chsnn's
+  sparse layers feed dense classifiers or other dense consumers) the outputs of each chain's
+  last layer count as hidden neurons, live when they have an incoming link: the same count as
+  the run's own ``live_neuron_fraction``.
 * A unipartite graph: :func:`chgraph.analysis.summary`.
 * A run directory, in addition: per epoch snapshot the number of links, the live fraction and
   the link turnover from the previous snapshot (:func:`chgraph.analysis.link_turnover` per
@@ -43,7 +47,7 @@ from ._common import (
     strict_json,
     write_json,
 )
-from ._dynamics import chains_live_fraction, epoch_dynamics, split_chains
+from ._dynamics import chain_indices, chains_live_fraction, epoch_dynamics, split_chains
 from ._plots import plot_dynamics, plot_graph_degrees
 
 __all__ = ["add_parser", "run"]
@@ -60,7 +64,7 @@ LAYER_MEASURES = (
 )
 POWERLAW = ("alpha", "xmin", "sigma", "D", "R", "p")
 RUN_KEYS = ("method", "model", "dataset", "seed", "epochs", "test_accuracy",
-            "live_neuron_fraction", "sparsity_linear")
+            "live_neuron_fraction", "sparsity_linear", "chains")
 
 
 def add_parser(commands):
@@ -82,6 +86,10 @@ def add_parser(commands):
                    "(default 0 = skip)")
     p.add_argument("--seed", type=non_negative_int, default=0, metavar="S",
                    help="seed of every random choice (default 0)")
+    p.add_argument("--dense-after", action="store_true",
+                   help="the outputs of each chain's last layer feed a dense layer that the "
+                   "file does not hold (a dense classifier): count them as hidden neurons "
+                   "(always so for a chsnn run directory)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -94,14 +102,14 @@ def _progress(total: int, quiet: bool, desc: str):
                 disable=disable)
 
 
-def _layer_rows(stack, args, progress) -> list[dict]:
+def _layer_rows(stack, args, progress, chains, dense_after: bool) -> list[dict]:
     from ..analysis import analyze_layers
 
     rows = []
     n_sources = args.sources or None
-    for chain in split_chains(stack.layers):
+    for chain in chains:
         found = analyze_layers([stack.layers[i] for i in chain], n_sources=n_sources,
-                               n_null=args.null, rng=args.seed)
+                               n_null=args.null, rng=args.seed, dense_after=dense_after)
         for i, row in zip(chain, found, strict=True):
             row["layer"] = i
             rows.append({"name": stack.names[i], **row})
@@ -170,6 +178,11 @@ def _read_report(run_dir: str) -> dict | None:
         raise CLIError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(report, dict):
         raise CLIError(f"{path}: not a JSON object")
+    chains = report.get("chains")
+    if chains is not None and not (
+            isinstance(chains, list) and all(isinstance(c, list) and c and all(
+                isinstance(n, str) for n in c) for c in chains)):
+        raise CLIError(f"{path}: 'chains' must be a list of lists of layer names")
     return {key: report[key] for key in RUN_KEYS if key in report}
 
 
@@ -194,15 +207,20 @@ def run(args) -> int:
     files, result = {}, {"target": target, "source": source,
                          "settings": {"n_sources": args.sources or None, "n_null": args.null,
                                       "seed": args.seed}}
+    run_chains = (report or {}).get("chains") or None  # names; absent in older runs
+    dense_after = bool(args.dense_after or run_dir)
+    result["settings"]["dense_after"] = dense_after
     with _progress(n_layers + len(snapshots), args.quiet, "analyze") as progress:
         # one snapshot in memory at a time (besides the previous one)
         stream = ((epoch, load_layers(path)) for epoch, path in snapshots)
-        entries = epoch_dynamics(stream, progress)
+        entries = epoch_dynamics(stream, progress, chains=run_chains, dense_after=dense_after)
         if isinstance(obj, LayerStack):
             kind = "run" if run_dir else "layers"
-            rows = _layer_rows(obj, args, progress)
-            result["live_fraction"] = chains_live_fraction(obj.layers, split_chains(obj.layers))
-            result["chains"] = [[obj.names[i] for i in c] for c in split_chains(obj.layers)]
+            chains = (split_chains(obj.layers) if run_chains is None
+                      else chain_indices(run_chains, obj.names, source))
+            rows = _layer_rows(obj, args, progress, chains, dense_after)
+            result["live_fraction"] = chains_live_fraction(obj.layers, chains, dense_after)
+            result["chains"] = [[obj.names[i] for i in c] for c in chains]
         else:
             kind = "graph"
             row = summary(obj, n_sources=args.sources or None, n_null=args.null, rng=args.seed)
@@ -251,13 +269,13 @@ def run(args) -> int:
     if kind != "graph":
         live = strict_json(result["live_fraction"])
         print()
-        print("# live hidden neurons: " + ("none (no hidden layer)" if live is None
-                                            else f"{live:.4f}"))
-        if report is not None and isinstance(report.get("live_neuron_fraction"), (int, float)):
-            # the run also knows its dense classifier: outputs of the last sparse layer are
-            # hidden neurons there, live when they have an input link
-            print(f"# live neurons as the run reports them (dense layers included): "
-                  f"{report['live_neuron_fraction']:.4f}")
+        where = (" (the outputs of each chain's last layer, which feed a dense layer, "
+                 "included)" if dense_after else "")
+        print("# live hidden neurons: " + ("none (no hidden layer; see --dense-after)"
+                                            if live is None else f"{live:.4f}{where}"))
+        reported = (report or {}).get("live_neuron_fraction")
+        if isinstance(reported, (int, float)) and (live is None or abs(reported - live) > 1e-9):
+            print(f"# the run's report.json says {reported:.4f}")
     if run_dir:
         print()
         if entries:

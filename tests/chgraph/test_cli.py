@@ -202,12 +202,50 @@ def test_analyze_run_directory(run_dir, capsys):
         assert int(epochs[e][3]) == removed
         assert epochs[e][5] == f"{removed / before:.4f}"
         assert epochs[e][7:9] == [f"{per_layer[n]['removed_fraction']:.4f}" for n in per_layer]
-        assert epochs[e][2] == f"{live_fraction(snapshots[e]):.4f}"
+        # a run's sparse layers feed a dense layer: their outputs are hidden neurons too
+        assert epochs[e][2] == f"{live_fraction(snapshots[e], dense_after=True):.4f}"
     assert data["epochs"][0]["turnover"] is None and data["kind"] == "run"
-    assert data["live_fraction"] == live_fraction(snapshots[-1])
+    assert data["live_fraction"] == live_fraction(snapshots[-1], dense_after=True)
+    assert data["settings"]["dense_after"] and data["chains"] == [["fc1", "fc2"]]
     assert data["run"]["model"] == "mlp" and [r["name"] for r in data["layers"]] == ["fc1", "fc2"]
     for name in ("degrees.png", "dynamics.png"):
         assert (d / "analysis" / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_analyze_run_uses_the_chains_and_live_fraction_of_its_report(run_dir, capsys):
+    d, snapshots = run_dir
+    report = json.loads((d / "report.json").read_text())
+    singles = [live_fraction([m], dense_after=True) for m in snapshots[-1]]
+    sizes = [m.shape[1] for m in snapshots[-1]]
+    expected = float(np.dot(singles, sizes) / sum(sizes))
+    report.update(chains=[["fc1"], ["fc2"]], live_neuron_fraction=expected)
+    (d / "report.json").write_text(json.dumps(report))
+    code, out, _ = run(capsys, "analyze", d, "--quiet")
+    data = strict_load(d / "analysis" / "analysis.json")
+    assert code == 0 and data["chains"] == [["fc1"], ["fc2"]]
+    assert data["live_fraction"] == pytest.approx(expected)
+    assert "report.json says" not in out  # the analysis agrees with the run
+    report.update(live_neuron_fraction=0.123)
+    (d / "report.json").write_text(json.dumps(report))
+    code, out, _ = run(capsys, "analyze", d, "--quiet")
+    assert "the run's report.json says 0.1230" in out
+    for chains, match in [([["fc1", "fc9"]], "fc9"), ("fc1", "list of lists")]:
+        report.update(chains=chains)
+        (d / "report.json").write_text(json.dumps(report))
+        code, _, err = run(capsys, "analyze", d, "--quiet")
+        assert code == 2 and match in err and len(err.strip().splitlines()) == 1
+
+
+def test_analyze_file_with_dense_after(tmp_path, capsys):
+    path = tmp_path / "one.npz"
+    layer = np.array([[1, 0, 0, 1], [1, 0, 0, 0]])
+    save_layers(path, [layer], names=["fc1"])
+    code, out, _ = run(capsys, "analyze", path, "--quiet", "--out", tmp_path / "a")
+    assert code == 0 and "none (no hidden layer; see --dense-after)" in out
+    code, out, _ = run(capsys, "analyze", path, "--quiet", "--dense-after", "--out",
+                       tmp_path / "b")
+    assert code == 0 and "# live hidden neurons: 0.5000" in out
+    assert strict_load(tmp_path / "b" / "analysis.json")["live_fraction"] == 0.5
 
 
 # ------------------------------------------------------------------------------------------

@@ -79,9 +79,29 @@ def test_live_neurons_match_the_engine_percolation(layers):
         assert not np.any(live[l] & ~direct[l])  # the cascade only kills more
 
 
+@given(chains())
+def test_live_neurons_dense_after_counts_the_outputs_as_hidden(layers):
+    """Oracle: the engine's percolation of the chain closed by a fixed, full layer."""
+    closed = [*layers, np.ones((layers[-1].shape[1], 1))]
+    _, _, ref = percolate(closed, fixed=[False] * len(layers) + [True])
+    live = live_neurons(layers, dense_after=True)
+    assert len(live) == len(layers) + 1
+    for a, b in zip(live, ref[:-1], strict=True):
+        assert np.array_equal(a, b)
+    direct = live_neurons(layers, cascade=False, dense_after=True)
+    assert np.array_equal(direct[-1], layers[-1].sum(0) > 0)  # live iff an incoming link
+    for l in range(1, len(layers)):
+        assert np.array_equal(direct[l], (layers[l - 1].sum(0) > 0) & (layers[l].sum(1) > 0))
+    hidden = np.concatenate(live[1:])
+    assert live_fraction(layers, dense_after=True) == pytest.approx(hidden.mean())
+
+
 def test_live_fraction():
     full = [np.ones((3, 4)), np.ones((4, 2))]
     assert live_fraction(full) == 1.0
     assert np.isnan(live_fraction([np.ones((3, 4))]))  # no hidden neuron
     dead_end = [np.ones((2, 2)), np.array([[1], [0]])]
     assert live_fraction(dead_end) == 0.5
+    # before a dense classifier, a single layer has hidden neurons: its outputs
+    assert live_fraction([np.array([[1, 0, 0], [1, 1, 0]])], dense_after=True) == 2 / 3
+    assert live_fraction(dead_end, dense_after=True) == 2 / 3  # 1 of 2, then 1 of 1
