@@ -58,22 +58,18 @@ class LayerStats:
 
 
 @dataclasses.dataclass
-class EvolutionResult:
-    """What :func:`evolve` returns.
+class _StepRecord:
+    """What both forms of the step return.
 
-    ``masks``, ``weights``: new arrays per layer (weights keep their dtype; exactly 0 off the
-    mask and at regrown links); ``removed_links`` / ``regrown_links``: flat indices
-    ``row * n_out + col`` of the links lost (removal and percolation) and added, per layer
-    (a link may be in both: it was removed and regrown, its weight is now 0);
-    :attr:`removed` / :attr:`regrown` give them as boolean masks, for zeroing optimiser state;
-    ``stats``: one :class:`LayerStats` per layer; ``schedule``: the updated schedule (state:
-    stopped layers, targets, update count); ``seconds``: time per stage for the whole chain
-    (``prepare``, ``removal``, ``percolation``, ``regrowth``, ``assemble``, ``total``);
-    ``zeta``, ``temperature``: the values used at this step.
+    ``removed_links`` / ``regrown_links``: sorted flat indices ``row * n_out + col`` of the
+    links lost (removal and percolation) and added, per layer (a link may be in both: it was
+    removed and regrown, its weight is now 0); ``stats``: one :class:`LayerStats` per layer;
+    ``schedule``: the updated schedule (state: stopped layers, targets, update count);
+    ``seconds``: time per stage for the whole chain (``prepare``, ``removal``,
+    ``percolation``, ``regrowth``, ``assemble``, ``total``); ``zeta``, ``temperature``: the
+    values used at this step.
     """
 
-    masks: list
-    weights: list
     removed_links: list
     regrown_links: list
     stats: list
@@ -81,6 +77,21 @@ class EvolutionResult:
     seconds: dict
     zeta: float
     temperature: float
+
+
+@dataclasses.dataclass
+class EvolutionResult(_StepRecord):
+    """What :func:`evolve` returns: ``masks``, ``weights`` (new arrays per layer; weights keep
+    their dtype, exactly 0 off the mask and at regrown links), and the fields of every step
+    (``removed_links``, ``regrown_links``: sorted flat indices ``row * n_out + col`` of the
+    links lost and added per layer; ``stats``: one :class:`LayerStats` per layer; the updated
+    ``schedule``; ``seconds`` per stage; ``zeta``, ``temperature``). :attr:`removed` /
+    :attr:`regrown` give the lost and added links as boolean masks, for zeroing optimiser
+    state.
+    """
+
+    masks: list
+    weights: list
 
     def _as_masks(self, flats) -> list:
         out = []
@@ -112,26 +123,16 @@ class EvolutionResult:
 
 
 @dataclasses.dataclass
-class LinkEvolution:
+class LinkEvolution(_StepRecord):
     """What :func:`evolve_links` returns: the step as link lists, per layer.
 
     ``kept`` / ``kept_weights``: the links that stayed (sorted flat indices
-    ``row * n_out + col``) and their weights; ``removed_links``: the links lost (removal and
-    percolation), sorted; ``regrown_links``: the links added, sorted, with weight 0 (a link
-    may be both removed and regrown); ``stats``, ``schedule``, ``seconds``, ``zeta``,
-    ``temperature``: as in :class:`EvolutionResult`. :attr:`links` / :attr:`weights` give
-    the whole new topology.
+    ``row * n_out + col``) and their weights, and the fields of every step (as in
+    :class:`EvolutionResult`). :attr:`links` / :attr:`weights` give the whole new topology.
     """
 
     kept: list
     kept_weights: list
-    removed_links: list
-    regrown_links: list
-    stats: list
-    schedule: EvolutionSchedule
-    seconds: dict
-    zeta: float
-    temperature: float
 
     @property
     def links(self) -> list:
