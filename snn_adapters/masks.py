@@ -11,8 +11,10 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["MASK_NAME", "get_mask", "set_mask", "apply_mask", "zero_optimizer_state",
-           "layer_links", "change_links", "load_sparse_state_dict"]
+from .layers import weight_2d
+
+__all__ = ["MASK_NAME", "get_mask", "set_mask", "apply_mask", "optimizer_state_tensors",
+           "zero_optimizer_state", "layer_links", "change_links", "load_sparse_state_dict"]
 
 MASK_NAME = "weight_mask"
 
@@ -54,26 +56,25 @@ def apply_mask(module: nn.Module, extra_zero: torch.Tensor | None = None) -> Non
     w.masked_fill_(zero, 0)
 
 
+def optimizer_state_tensors(optimizer: torch.optim.Optimizer | None,
+                            param: torch.Tensor) -> list[torch.Tensor]:
+    """The optimiser's state tensors of ``param`` that have its shape (SGD
+    ``momentum_buffer``, Adam/AdamW ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq``, ...);
+    scalars such as Adam's ``step`` are left out. Empty before the first step."""
+    if optimizer is None:
+        return []
+    return [v for v in (optimizer.state.get(param) or {}).values()
+            if isinstance(v, torch.Tensor) and v.shape == param.shape]
+
+
 @torch.no_grad()
 def zero_optimizer_state(optimizer: torch.optim.Optimizer, param: torch.Tensor,
                          zero: torch.Tensor) -> None:
-    """Set to 0 the optimiser state of ``param`` where ``zero`` is True.
-
-    Every state tensor with the parameter's shape is treated (SGD ``momentum_buffer``,
-    Adam/AdamW ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq``, ...); scalars such as Adam's
-    ``step`` are left alone.
-    """
-    state = optimizer.state.get(param)
-    if not state:
-        return
+    """Set to 0 the optimiser state of ``param`` (:func:`optimizer_state_tensors`) where
+    ``zero`` is True."""
     zero = zero.reshape(param.shape)
-    for value in state.values():
-        if isinstance(value, torch.Tensor) and value.shape == param.shape:
-            value.masked_fill_(zero.to(value.device), 0)
-
-
-def _as_2d(t: torch.Tensor) -> torch.Tensor:
-    return t if t.dim() == 2 else t.view(t.shape[0], t.shape[1])
+    for value in optimizer_state_tensors(optimizer, param):
+        value.masked_fill_(zero.to(value.device), 0)
 
 
 @torch.no_grad()
@@ -91,10 +92,10 @@ def layer_links(module: nn.Module, links: np.ndarray | None = None
     >>> links.tolist(), bool(w[0] == lin.weight[0, 0])
     ([0, 3, 4], True)
     """
-    w2 = _as_2d(module.weight)
+    w2 = weight_2d(module)
     n_out = w2.shape[0]
     if links is None:
-        o, i = torch.nonzero(_as_2d(get_mask(module)), as_tuple=True)
+        o, i = torch.nonzero(get_mask(module).view(w2.shape), as_tuple=True)
         flat = (i * n_out + o).cpu().numpy()
         flat.sort()
     else:
@@ -134,12 +135,8 @@ def change_links(module: nn.Module, optimizer: torch.optim.Optimizer | None,
     both = torch.cat([lost, new])
     mask.view(-1)[lost] = False
     mask.view(-1)[new] = True
-    targets = [w]
-    if optimizer is not None:
-        targets += [v for v in (optimizer.state.get(w) or {}).values()
-                    if isinstance(v, torch.Tensor) and v.shape == w.shape]
     zero = None
-    for t in targets:
+    for t in [w, *optimizer_state_tensors(optimizer, w)]:
         if t.is_contiguous():
             t.view(-1)[both] = 0
         else:  # rare (a parameter made non-contiguous by hand): a dense boolean mask

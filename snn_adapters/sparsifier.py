@@ -56,12 +56,20 @@ from .masks import (
     change_links,
     get_mask,
     layer_links,
+    optimizer_state_tensors,
     set_mask,
     zero_optimizer_state,
 )
 from .state import STATE_VERSION, parse_state
 
 __all__ = ["CHSNN"]
+
+
+def _mask_version(mask: torch.Tensor) -> tuple[int, int]:
+    """Identifies a mask buffer's contents: the same tensor (storage) at the same in-place
+    version. ``load_state_dict`` copies in place (a new version); replacing the buffer gives
+    a new storage."""
+    return mask.data_ptr(), mask._version
 
 
 
@@ -365,18 +373,15 @@ class CHSNN:
         for name, mod in self._layers.items():
             keep = self._keep_factor(name, mod)
             mod.weight.mul_(keep)
-            state = self.optimizer.state.get(mod.weight) or {}
-            for value in state.values():
-                if isinstance(value, torch.Tensor) and value.shape == keep.shape:
-                    value.mul_(keep if value.dtype == keep.dtype else keep.to(value.dtype))
+            for value in optimizer_state_tensors(self.optimizer, mod.weight):
+                value.mul_(keep if value.dtype == keep.dtype else keep.to(value.dtype))
 
     def _keep_factor(self, name: str, mod: nn.Module) -> torch.Tensor:
         """The mask as 1/0 in the weight's dtype, remade only when the mask buffer changed (in
         place, as in ``load_state_dict``, or replaced): tensors count their in-place versions.
         Multiplying by it leaves kept values bit for bit and zeroes pruned ones."""
-        mask = get_mask(mod)
-        w = mod.weight
-        key = (mask.data_ptr(), mask._version, w.dtype, w.device)
+        w, mask = mod.weight, get_mask(mod)
+        key = (*_mask_version(mask), w.dtype, w.device)
         cached = self._keep_cache.get(name)
         if cached is None or cached[0] != key:
             cached = (key, mask.to(w.dtype))
@@ -387,8 +392,7 @@ class CHSNN:
         """The links written by the last update, while the mask buffer is unchanged since
         (same tensor, same in-place version); ``None`` otherwise."""
         cached = self._link_cache.get(name)
-        mask = get_mask(mod)
-        if cached is None or cached[0] != (mask.data_ptr(), mask._version):
+        if cached is None or cached[0] != _mask_version(get_mask(mod)):
             return None
         return cached[1]
 
@@ -442,17 +446,16 @@ class CHSNN:
         for name, (removed, regrown, _) in result["layers"].items():
             mod = self._layers[name]
             lost, new = change_links(mod, self.optimizer, removed, regrown)
+            version = _mask_version(get_mask(mod))
             if name in new_links:  # rank 0 remembers the links for the next update
-                mask = get_mask(mod)
-                self._link_cache[name] = ((mask.data_ptr(), mask._version), new_links[name])
-            cached = self._keep_cache.get(name)
-            if cached is not None:  # the gradient-masking factor follows, without a remake
-                keep = cached[1]
+                self._link_cache[name] = (version, new_links[name])
+            cached = self._keep_cache.pop(name, None)
+            like = (mod.weight.dtype, mod.weight.device)
+            if cached is not None and cached[0][2:] == like:
+                keep = cached[1]  # the gradient-masking factor follows, without a remake
                 keep.view(-1)[lost] = 0
                 keep.view(-1)[new] = 1
-                mask = get_mask(mod)
-                self._keep_cache[name] = ((mask.data_ptr(), mask._version, mod.weight.dtype,
-                                           mod.weight.device), keep)
+                self._keep_cache[name] = ((*version, *like), keep)
         result["seconds"]["adapter"] = (result["seconds"].get("adapter", 0.0)
                                         + time.perf_counter() - t0)
         self._check_consistency(f"step {step}")
