@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import chgraph
 from chgraph import BipartiteLayer, Graph
 from chgraph import evaluation as ev
-from tests.strategies import adjacency, biadjacency
+from chgraph.testing.strategies import adjacency, biadjacency
 
 METRICS = [ev.precision_at_k, ev.average_precision, ev.auroc, ev.ndcg]
 

@@ -10,8 +10,8 @@ from hypothesis import given
 
 import chgraph
 from chgraph import BipartiteLayer, Graph, as_graph, as_layer
-from tests import oracle
-from tests.strategies import adjacency, biadjacency
+from chgraph.testing import reference as oracle
+from chgraph.testing.strategies import adjacency, biadjacency
 
 
 # ------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from chgraph import BipartiteLayer, Graph
 from chgraph import io as cio
-from tests.strategies import biadjacency
+from chgraph.testing.strategies import biadjacency
 
 FLOAT32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
 NAME = st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), min_size=1,

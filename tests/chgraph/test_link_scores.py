@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 import chgraph
 from chgraph.linkpred import scores as scores_mod
 from chgraph.linkpred.scores import BipartiteScorer
-from tests import oracle
-from tests.strategies import adjacency, biadjacency
+from chgraph.testing import reference as oracle
+from chgraph.testing.strategies import adjacency, biadjacency
 
 RTOL, ATOL = 1e-10, 1e-12
 STRATEGIES = ("wedge", "gram", "direct")

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import chgraph
-from tests import oracle
-from tests.strategies import adjacency, biadjacency
+from chgraph.testing import reference as oracle
+from chgraph.testing.strategies import adjacency, biadjacency
 
 predict_links = chgraph.predict_links
 

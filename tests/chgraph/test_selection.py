@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import chgraph
 from chgraph.linkpred import selection
-from tests import oracle
-from tests.strategies import adjacency, biadjacency
+from chgraph.testing import reference as oracle
+from chgraph.testing.strategies import adjacency, biadjacency
 
 top_k_links = chgraph.top_k_links
 sample_links = chgraph.sample_links

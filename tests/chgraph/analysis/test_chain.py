@@ -6,23 +6,11 @@ import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from chgraph import BipartiteLayer, as_layer
 from chgraph.analysis import chain_graph, live_fraction, live_neurons
 from chgraph.evolution import percolate
-from tests.strategies import biadjacency
-
-
-@st.composite
-def chains(draw, max_layers: int = 4, max_size: int = 6):
-    """A list of 0/1 biadjacencies whose shapes chain."""
-    n_layers = draw(st.integers(1, max_layers))
-    sizes = [draw(st.integers(1, max_size)) for _ in range(n_layers + 1)]
-    return [
-        draw(biadjacency(min_rows=a, max_rows=a, min_cols=b, max_cols=b))
-        for a, b in zip(sizes[:-1], sizes[1:], strict=True)
-    ]
+from chgraph.testing.strategies import chains
 
 
 @given(chains())

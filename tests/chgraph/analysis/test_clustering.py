@@ -10,7 +10,7 @@ from hypothesis import given
 from networkx.algorithms import bipartite as nxb
 
 from chgraph.analysis import average_clustering, clustering
-from tests.strategies import adjacency, biadjacency
+from chgraph.testing.strategies import adjacency, biadjacency
 
 
 @given(biadjacency())

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chgraph.analysis import communities, modularity
-from tests.strategies import adjacency
+from chgraph.testing.strategies import adjacency
 
 
 @given(adjacency(min_nodes=1), st.integers(1, 4), st.sampled_from([0.5, 1.0, 2.0]))

@@ -10,7 +10,7 @@ from hypothesis import given
 
 from chgraph import Graph
 from chgraph.analysis import degree_assortativity, degree_distribution, powerlaw_fit
-from tests.strategies import adjacency, biadjacency
+from chgraph.testing.strategies import adjacency, biadjacency
 
 
 @given(biadjacency())

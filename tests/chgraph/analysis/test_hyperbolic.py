@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 
 from chgraph.analysis import angular_separability, coalescent_embedding, ra_weights
-from tests.strategies import adjacency
+from chgraph.testing.strategies import adjacency
 
 
 @given(adjacency())

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from chgraph import BipartiteLayer, Graph
 from chgraph.analysis import degree_preserving_null, small_world_sigma
-from tests.strategies import adjacency, biadjacency
+from chgraph.testing.strategies import adjacency, biadjacency
 
 
 @given(biadjacency(), st.integers(0, 2**16))

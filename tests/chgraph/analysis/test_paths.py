@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 
 from chgraph.analysis import path_lengths
-from tests.strategies import adjacency
+from chgraph.testing.strategies import adjacency
 
 
 def _check_against_networkx(g):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 
 from chgraph.analysis import degree_preserving_null, link_turnover
-from tests.strategies import adjacency, biadjacency
+from chgraph.testing.strategies import adjacency, biadjacency
 
 
 @given(biadjacency())

@@ -1,9 +1,20 @@
-"""Brute-force reference for the chgraph link predictors, written from SPEC sections 1-2.
+"""The slow reference: the CH family by brute-force path enumeration (SPEC sections 1-2).
 
-Everything here works on small dense 0/1 matrices with plain Python loops and sets: explicit
-enumeration of L3 paths (and L2 paths), the local community of each candidate pair, and the
-internal/external degree of each intermediate node from their *definitions* (no closed forms).
-It is deliberately slow and independent of the numba kernels; the tests compare the two.
+Everything here works on small dense 0/1 matrices (a numpy array or anything
+:func:`numpy.asarray` reads) with plain Python loops and sets: explicit enumeration of L3 paths
+(and L2 paths), the local community of each candidate pair, and the internal/external degree of
+each intermediate node from their *definitions* (no closed forms). It is deliberately slow —
+``O(n^4)`` and worse, meant for graphs of a dozen nodes — and independent of the numba kernels
+of :mod:`chgraph.linkpred`, which the project's tests compare with it. Use it as the
+``reference=`` of :func:`chgraph.testing.check_link_predictor`, or directly:
+
+>>> import numpy as np
+>>> from chgraph.testing import reference
+>>> reference.bipartite_scores(np.array([[1, 0], [1, 1]]), "CH3-L3")
+array([[0., 1.],
+       [0., 0.]])
+
+numpy only: no hypothesis, no numba, no torch.
 
 Definitions (SPEC section 2):
 
@@ -33,12 +44,24 @@ BIPARTITE_METHODS = L3_METHODS + L3N_METHODS
 UNIPARTITE_METHODS = L3_METHODS + L2_METHODS
 INTERNAL_RULES = ("path", "community")
 
+__all__ = [
+    "PATH_FAMILIES", "L3_METHODS", "L2_METHODS", "L3N_METHODS", "BIPARTITE_METHODS",
+    "UNIPARTITE_METHODS", "INTERNAL_RULES", "gm", "path_term", "split_method",
+    "bipartite_l3_paths", "bipartite_node_stats", "bipartite_scores", "unipartite_l3_paths",
+    "unipartite_l2_paths", "unipartite_node_stats", "unipartite_scores", "l3n_scores",
+    "scorer", "embed", "has_l3_path_bipartite",
+]
+
 
 # ------------------------------------------------------------------------------------------
 # path terms (the table of SPEC section 2)
 # ------------------------------------------------------------------------------------------
 def gm(values) -> float:
-    """Geometric mean; of one value it is the value itself."""
+    """Geometric mean; of one value it is the value itself.
+
+    >>> gm([2, 8]), gm([3])
+    (4.0, 3.0)
+    """
     values = list(values)
     prod = 1.0
     for x in values:
@@ -47,7 +70,16 @@ def gm(values) -> float:
 
 
 def path_term(family: str, nodes: list[dict]) -> float:
-    """Term of one path, given the intermediates' ``{"k", "di", "de"}`` dicts."""
+    """Term of one path, given the intermediates' ``{"k", "di", "de"}`` dicts.
+
+    ``family`` is one of :data:`PATH_FAMILIES`; one intermediate means an L2 path, two an L3
+    path.
+
+    >>> a = {"k": 2, "di": 1, "de": 0}
+    >>> b = {"k": 8, "di": 1, "de": 3}
+    >>> path_term("CH3", [a, b]), path_term("RA", [a, b]), path_term("CN", [a])
+    (0.5, 0.25, 1.0)
+    """
     k = [z["k"] for z in nodes]
     di = [z["di"] for z in nodes]
     de = [z["de"] for z in nodes]
@@ -67,6 +99,11 @@ def path_term(family: str, nodes: list[dict]) -> float:
 
 
 def split_method(method: str) -> tuple[str, str]:
+    """``(family, length)`` of a method name; a ``ValueError`` for an unknown one.
+
+    >>> split_method("CH3.1-L3"), split_method("CH3-L3n")
+    (('CH3.1', 'L3'), ('CH3', 'L3n'))
+    """
     family, _, length = method.rpartition("-")
     if family not in PATH_FAMILIES or length not in ("L2", "L3", "L3n"):
         raise ValueError(f"unknown method {method!r}")
@@ -89,7 +126,13 @@ def _bip_neighbours(B):
 
 
 def bipartite_l3_paths(B, i: int, o: int) -> list[tuple[int, int]]:
-    """All L3 paths i - a - b - o of the candidate (i, o), as ``(a, b)`` pairs."""
+    """All L3 paths i - a - b - o of the candidate (i, o), as ``(a, b)`` pairs.
+
+    ``a`` is an output (a neighbour of ``i``), ``b`` an input (a neighbour of ``o``).
+
+    >>> bipartite_l3_paths([[1, 0], [1, 1]], 0, 1)
+    [(0, 1)]
+    """
     B = np.asarray(B)
     n_in, n_out = B.shape
     paths = []
@@ -107,6 +150,9 @@ def bipartite_node_stats(B, i: int, o: int) -> dict:
 
     Nodes are ``("out", a)`` and ``("in", b)``. Computed from the definitions: di = links to
     other community nodes, de = k - di - links to the seeds.
+
+    >>> bipartite_node_stats([[1, 0], [1, 1]], 0, 1)[("out", 0)]
+    {'k': 2, 'di': 1, 'de': 0}
     """
     nbr = _bip_neighbours(B)
     paths = bipartite_l3_paths(B, i, o)
@@ -122,7 +168,14 @@ def bipartite_node_stats(B, i: int, o: int) -> dict:
 
 
 def bipartite_scores(B, method: str) -> np.ndarray:
-    """Dense ``n_in x n_out`` scores of a layer by path enumeration (or the L3n formulas)."""
+    """Dense ``n_in x n_out`` scores of a layer by path enumeration (or the L3n formulas).
+
+    ``method`` is one of :data:`BIPARTITE_METHODS`; existing links score 0.
+
+    >>> bipartite_scores([[1, 0], [1, 1]], "CN-L3")
+    array([[0., 1.],
+           [0., 0.]])
+    """
     B = (np.asarray(B) != 0).astype(np.int64)
     family, length = split_method(method)
     if length == "L3n":
@@ -153,7 +206,12 @@ def _uni_neighbours(A):
 
 
 def unipartite_l3_paths(A, u: int, v: int) -> list[tuple[int, int]]:
-    """All L3 paths u - x - y - v on four distinct nodes, as ``(x, y)`` pairs."""
+    """All L3 paths u - x - y - v on four distinct nodes, as ``(x, y)`` pairs.
+
+    >>> A = [[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]]   # the path 0-1-2-3
+    >>> unipartite_l3_paths(A, 0, 3)
+    [(1, 2)]
+    """
     nbr = _uni_neighbours(A)
     paths = []
     for x in sorted(nbr[u]):
@@ -164,14 +222,27 @@ def unipartite_l3_paths(A, u: int, v: int) -> list[tuple[int, int]]:
 
 
 def unipartite_l2_paths(A, u: int, v: int) -> list[int]:
-    """All L2 paths u - z - v (z a common neighbour, distinct from u and v)."""
+    """All L2 paths u - z - v (z a common neighbour, distinct from u and v).
+
+    >>> A = [[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]]   # the path 0-1-2-3
+    >>> unipartite_l2_paths(A, 0, 2)
+    [1]
+    """
     nbr = _uni_neighbours(A)
     return sorted(z for z in nbr[u] & nbr[v] if z not in (u, v))
 
 
 def unipartite_node_stats(A, u: int, v: int, length: str = "L3",
                           internal_degree: str = "path") -> dict:
-    """``{node: {"k", "di", "de"}}`` for the local community of the pair (u, v)."""
+    """``{node: {"k", "di", "de"}}`` for the local community of the pair (u, v).
+
+    ``length`` is ``"L2"`` or ``"L3"``; ``internal_degree`` is ``"path"`` (links that are the
+    middle link of an L3 path of the pair) or ``"community"`` (links to other community nodes).
+
+    >>> A = [[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]]   # the path 0-1-2-3
+    >>> unipartite_node_stats(A, 0, 3)
+    {1: {'k': 2, 'di': 1, 'de': 0}, 2: {'k': 2, 'di': 1, 'de': 0}}
+    """
     nbr = _uni_neighbours(A)
     seeds = {u, v}
     stats = {}
@@ -198,7 +269,14 @@ def unipartite_node_stats(A, u: int, v: int, length: str = "L3",
 
 
 def unipartite_scores(A, method: str, internal_degree: str = "path") -> np.ndarray:
-    """Dense symmetric ``n x n`` scores of a graph by path enumeration."""
+    """Dense symmetric ``n x n`` scores of a graph by path enumeration.
+
+    ``method`` is one of :data:`UNIPARTITE_METHODS`; existing links and the diagonal score 0.
+
+    >>> A = [[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]]   # the path 0-1-2-3
+    >>> unipartite_scores(A, "CH3-L3")[0]
+    array([0., 0., 0., 1.])
+    """
     A = (np.asarray(A) != 0).astype(np.int64)
     family, length = split_method(method)
     if length not in ("L2", "L3"):
@@ -225,7 +303,14 @@ def unipartite_scores(A, method: str, internal_degree: str = "path") -> np.ndarr
 # node-based approximation L3n (CHTs), dense numpy
 # ------------------------------------------------------------------------------------------
 def l3n_scores(B, method: str) -> np.ndarray:
-    """``score = G_in @ B + B @ G_out^T``, 0 at existing links (SPEC section 2)."""
+    """``score = G_in @ B + B @ G_out^T``, 0 at existing links (SPEC section 2).
+
+    The node-based approximation of CHTs (``method`` one of :data:`L3N_METHODS`), dense numpy.
+
+    >>> l3n_scores([[1, 0], [1, 1]], "CH3-L3n")
+    array([[0., 2.],
+           [0., 0.]])
+    """
     B = (np.asarray(B) != 0).astype(np.float64)
     family, length = split_method(method)
     if length != "L3n":
@@ -254,10 +339,44 @@ def l3n_scores(B, method: str) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------
-# helpers for the tests
+# a reference predictor, and helpers
 # ------------------------------------------------------------------------------------------
+def scorer(method: str, *, bipartite: bool = True, internal_degree: str = "path"):
+    """The brute-force reference of one method as a function ``matrix -> scores``.
+
+    The function reads a dense 0/1 matrix (a biadjacency if ``bipartite``, else a symmetric
+    adjacency) and returns float64 scores: the ``reference=`` argument of
+    :func:`chgraph.testing.check_link_predictor`.
+
+    >>> ch3 = scorer("CH3-L3")
+    >>> ch3([[1, 0], [1, 1]])
+    array([[0., 1.],
+           [0., 0.]])
+    >>> scorer("CH3-L2", bipartite=False)([[0, 1, 0], [1, 0, 1], [0, 1, 0]])[0].tolist()
+    [0.0, 0.0, 1.0]
+    """
+    split_method(method)  # a ValueError now for an unknown name
+    if internal_degree not in INTERNAL_RULES:
+        raise ValueError(f"internal_degree must be one of {INTERNAL_RULES}, "
+                         f"got {internal_degree!r}")
+    if bipartite:
+        def scores(matrix):
+            return bipartite_scores(matrix, method)
+    else:
+        def scores(matrix):
+            return unipartite_scores(matrix, method, internal_degree)
+    scores.__name__ = scores.__qualname__ = f"reference {method}"
+    return scores
+
+
 def embed(B) -> np.ndarray:
-    """The unipartite adjacency of a layer on ``n_in + n_out`` nodes (inputs first)."""
+    """The unipartite adjacency of a layer on ``n_in + n_out`` nodes (inputs first).
+
+    >>> embed([[1, 0]])
+    array([[0, 1, 0],
+           [1, 0, 0],
+           [0, 0, 0]])
+    """
     B = (np.asarray(B) != 0).astype(np.int64)
     n_in, n_out = B.shape
     A = np.zeros((n_in + n_out, n_in + n_out), dtype=np.int64)
@@ -267,6 +386,12 @@ def embed(B) -> np.ndarray:
 
 
 def has_l3_path_bipartite(B) -> np.ndarray:
+    """Boolean ``n_in x n_out``: candidates with at least one L3 path.
+
+    >>> has_l3_path_bipartite(np.array([[1, 0], [1, 1]]))
+    array([[False,  True],
+           [False, False]])
+    """
     B = np.asarray(B)
     return np.array(
         [[bool(bipartite_l3_paths(B, i, o)) and not B[i, o] for o in range(B.shape[1])]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from tests import oracle
-from tests.strategies import adjacency, biadjacency
+from chgraph.testing import reference as oracle
+from chgraph.testing.strategies import adjacency, biadjacency
 
 # ------------------------------------------------------------------------------------------
 # B = [[1, 0], [1, 1]]: one candidate (0, 1), one path 0 - a0 - b1 - o1.
