@@ -48,9 +48,22 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="fraction of links removed in every sparse layer (default %(default)s)")
     p.add_argument("--epochs", type=int, default=d.epochs, help="default %(default)s")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="default %(default)s")
-    p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate "
+    p.add_argument("--lr", type=float, default=d.lr, help="learning rate "
                    "(default %(default)s)")
     p.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    p.add_argument("--optimizer", default=d.optimizer, choices=("adam", "sgd"),
+                   help="default %(default)s")
+    p.add_argument("--momentum", type=float, default=d.momentum,
+                   help="SGD momentum (default %(default)s)")
+    p.add_argument("--lr-schedule", default=d.lr_schedule,
+                   choices=("constant", "cosine", "linear"), help="learning rate per step: "
+                   "constant, or cosine / linear decay to 0 (default %(default)s)")
+    p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs,
+                   help="linear learning-rate warm-up (default %(default)s)")
+    p.add_argument("--val-fraction", type=float, default=d.val_fraction,
+                   help="fraction of the training data held out for validation: every epoch is "
+                   "evaluated on it and the test set once at the end; 0 evaluates every epoch "
+                   "on the test set (default %(default)s)")
     p.add_argument("--T", type=int, default=d.T, help="time steps (default %(default)s)")
     p.add_argument("--encoder", default=d.encoder, choices=("poisson", "direct"))
     p.add_argument("--hidden", type=int, default=None, help="hidden width of the FC models "
@@ -101,7 +114,9 @@ def _config(args, method: str, seed: int) -> TrainConfig:
         lr=args.lr, weight_decay=args.weight_decay, T=args.T, encoder=args.encoder,
         hidden=args.hidden, n_train=args.n_train, n_test=args.n_test,
         update_interval=args.update_interval, calibration_samples=args.calibration_samples,
-        energy_samples=args.energy_samples, device=args.device)
+        energy_samples=args.energy_samples, device=args.device, val_fraction=args.val_fraction,
+        optimizer=args.optimizer, momentum=args.momentum, lr_schedule=args.lr_schedule,
+        warmup_epochs=args.warmup_epochs)
 
 
 def _split(text: str, what: str, cast=str) -> list:

@@ -17,7 +17,7 @@ from . import atomic
 from .config import TrainConfig
 from .train import CHECKPOINT, CONFIG, REPORT, RunError, train
 
-__all__ = ["compare", "summarize", "format_table", "comparison_markdown"]
+__all__ = ["compare", "run_or_reuse", "summarize", "format_table", "comparison_markdown"]
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -27,11 +27,16 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
     return mean, std
 
 
-def _run_one(cfg: TrainConfig, run_dir: Path, progress: bool, plots: bool, log) -> dict:
+def run_or_reuse(cfg: TrainConfig, run_dir: Path, progress: bool = False, plots: bool = True,
+                 log: Callable[[str], None] | None = None) -> dict:
+    """The report of the run ``cfg`` in ``run_dir``: reused when finished, resumed from its
+    checkpoint when interrupted, trained otherwise. A directory that holds a run of another
+    configuration is a :class:`RunError`."""
+    run_dir = Path(run_dir)
     if (run_dir / CONFIG).is_file():
         try:
-            saved = json.loads((run_dir / CONFIG).read_text())
-        except ValueError:
+            saved = TrainConfig.from_dict(json.loads((run_dir / CONFIG).read_text())).to_dict()
+        except (ValueError, TypeError):
             saved = None
         if saved != cfg.to_dict():
             raise RunError(f"{run_dir} holds a run with another configuration; remove it or "
@@ -60,7 +65,7 @@ def compare(base: TrainConfig, methods: Sequence[str], seeds: Sequence[int], out
     reports = []
     for cfg in configs:
         run_dir = out / cfg.method / f"seed{cfg.seed}"
-        reports.append(_run_one(cfg, run_dir, progress, plots, log))
+        reports.append(run_or_reuse(cfg, run_dir, progress, plots, log))
     rows = summarize(reports)
     result = {"model": base.model, "dataset": reports[0]["dataset"], "epochs": base.epochs,
               "sparsity": base.sparsity, "seeds": [int(s) for s in seeds], "rows": rows,
@@ -75,7 +80,9 @@ def summarize(reports: list[dict]) -> list[dict]:
     """One row per method: mean and standard deviation over seeds, and ratios to dense.
 
     ``energy_ratio`` / ``sop_ratio`` divide the dense run's energy / SOPs per sample by the
-    method's (present when a dense run is among the reports).
+    method's (present when a dense run is among the reports). ``val_accuracy_mean`` /
+    ``_std`` summarise the last epoch's validation accuracy (None when a run had no
+    validation split).
 
     >>> r = lambda m, a, s: {"method": m, "test_accuracy": a, "sparsity_linear": 0.99,
     ...     "sparsity_all": 0.9, "sops_per_sample": s, "energy_uj_per_sample": s / 1e6,
@@ -98,6 +105,9 @@ def summarize(reports: list[dict]) -> list[dict]:
                           ("energy_uj_per_sample", "energy_uj"),
                           ("live_neuron_fraction", "live"), ("train_seconds", "seconds")):
             row[f"{name}_mean"], row[f"{name}_std"] = _mean_std([float(r[key]) for r in rs])
+        vals = [r.get("val_accuracy") for r in rs]
+        row["val_accuracy_mean"], row["val_accuracy_std"] = (
+            (None, None) if None in vals else _mean_std([float(v) for v in vals]))
         row["sop_ratio"] = dense_sops / row["sops_mean"] if dense and row["sops_mean"] else None
         row["energy_ratio"] = (dense_energy / row["energy_uj_mean"]
                                if dense and row["energy_uj_mean"] else None)
@@ -107,13 +117,16 @@ def summarize(reports: list[dict]) -> list[dict]:
 
 def format_table(rows: list[dict]) -> str:
     """The comparison as a plain-text table (accuracy as mean ± std over seeds)."""
-    head = ["method", "seeds", "test accuracy (%)", "sparsity (%)", "live (%)", "SOPs/sample",
-            "dense/method SOPs", "energy (uJ)", "train (s)"]
+    val = any(r.get("val_accuracy_mean") is not None for r in rows)
+    head = ["method", "seeds", "test accuracy (%)", *(["val accuracy (%)"] if val else []),
+            "sparsity (%)", "live (%)", "SOPs/sample", "dense/method SOPs", "energy (uJ)",
+            "train (s)"]
     body = []
     for r in rows:
         body.append([
             r["method"], str(r["n"]),
             f"{100 * r['accuracy_mean']:.2f} ± {100 * r['accuracy_std']:.2f}",
+            *([_val_cell(r)] if val else []),
             f"{100 * r['sparsity_linear_mean']:.2f}", f"{100 * r['live_mean']:.1f}",
             f"{r['sops_mean']:.4g}",
             "-" if r["sop_ratio"] is None else f"{r['sop_ratio']:.1f}x",
@@ -123,18 +136,28 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join([line(head), line(["-" * w for w in widths])] + [line(b) for b in body])
 
 
+def _val_cell(r: dict) -> str:
+    if r.get("val_accuracy_mean") is None:
+        return "-"
+    return f"{100 * r['val_accuracy_mean']:.2f} ± {100 * r['val_accuracy_std']:.2f}"
+
+
 def comparison_markdown(result: dict) -> str:
-    """``comparison.md``: the table, in Markdown."""
+    """``comparison.md``: the table, in Markdown (a validation column when the runs had a
+    validation split)."""
+    val = any(r.get("val_accuracy_mean") is not None for r in result["rows"])
     lines = [f"# {result['model']} on {result['dataset']}: {result['epochs']} epochs, "
              f"sparsity {100 * result['sparsity']:.0f}%, seeds {result['seeds']}", "",
-             "| method | seeds | test accuracy (%) | sparsity (%) | live neurons (%) | "
+             "| method | seeds | test accuracy (%) | " + ("val accuracy (%) | " if val else "")
+             + "sparsity (%) | live neurons (%) | "
              "SOPs/sample | dense/method SOPs | energy (uJ/sample) | train (s) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|" + ("---|" if val else "")]
     for r in result["rows"]:
         ratio = "-" if r["sop_ratio"] is None else f"{r['sop_ratio']:.1f}x"
         lines.append(
             f"| {r['method']} | {r['n']} | {100 * r['accuracy_mean']:.2f} ± "
-            f"{100 * r['accuracy_std']:.2f} | {100 * r['sparsity_linear_mean']:.2f} | "
+            f"{100 * r['accuracy_std']:.2f} | " + (f"{_val_cell(r)} | " if val else "")
+            + f"{100 * r['sparsity_linear_mean']:.2f} | "
             f"{100 * r['live_mean']:.1f} | {r['sops_mean']:.4g} | {ratio} | "
             f"{r['energy_uj_mean']:.4g} | {r['seconds_mean']:.0f} |")
     return "\n".join(lines) + "\n"

@@ -18,6 +18,11 @@ __all__ = ["TrainConfig", "ConfigError"]
 
 ENCODERS = ("poisson", "direct")
 DEVICES = ("auto", "cpu", "cuda")
+OPTIMIZERS = ("adam", "sgd")
+LR_SCHEDULES = ("constant", "cosine", "linear")
+#: values of fields added after runs were first saved, for a config.json without them: such a
+#: run behaves as it did when it was written (no validation split)
+_LEGACY = {"val_fraction": 0.0}
 
 
 class ConfigError(ValueError):
@@ -50,6 +55,13 @@ class TrainConfig:
     ``calibration_samples`` is the number of training samples whose spikes CH-SNN's SSCTI and
     SSWI see; ``energy_samples`` the number of test samples the synaptic operations are counted
     on. ``hidden`` sets the hidden width of the FC models (default 2 x input).
+
+    ``val_fraction`` of the training data (after ``n_train``) is held out as a seeded,
+    stratified validation split: the per-epoch evaluation runs on it and the test set is read
+    once, at the end (0 disables it: then every epoch is evaluated on the test set).
+    ``optimizer`` is ``adam`` or ``sgd`` (with ``momentum``); ``lr_schedule`` scales the
+    learning rate per step: ``constant``, or ``cosine`` / ``linear`` decay to 0 at the last
+    step, after a linear warm-up over ``warmup_epochs``.
     """
 
     method: str = "chsnn"
@@ -71,6 +83,11 @@ class TrainConfig:
     calibration_samples: int = 512
     energy_samples: int = 1000
     device: str = "auto"
+    val_fraction: float = 0.1
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    lr_schedule: str = "constant"
+    warmup_epochs: int = 0
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -99,6 +116,18 @@ class TrainConfig:
         set_("energy_samples", _int("energy_samples", self.energy_samples, 1))
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
             raise ConfigError(f"device must be one of {DEVICES} or cuda:N, got {self.device!r}")
+        set_("val_fraction", _real("val_fraction", self.val_fraction, 0.0, 1.0, open_low=False))
+        for name, allowed in (("optimizer", OPTIMIZERS), ("lr_schedule", LR_SCHEDULES)):
+            value = str(getattr(self, name)).strip().lower()
+            if value not in allowed:
+                raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+            set_(name, value)
+        set_("momentum", _real("momentum", self.momentum, 0.0, 1.0, open_low=False))
+        set_("warmup_epochs", _int("warmup_epochs", self.warmup_epochs, 0))
+        limit = self.epochs - (self.lr_schedule != "constant")  # a decay needs >= 1 epoch
+        if self.warmup_epochs > limit:
+            raise ConfigError(f"warmup_epochs must be at most {limit} (epochs {self.epochs}, "
+                              f"lr_schedule {self.lr_schedule}), got {self.warmup_epochs}")
 
     def to_dict(self) -> dict:
         """A plain dict of JSON types."""
@@ -106,12 +135,19 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
-        """Rebuild from :meth:`to_dict`; unknown keys are a :class:`ConfigError`."""
+        """Rebuild from :meth:`to_dict`; unknown keys are a :class:`ConfigError`. Fields added
+        later that ``data`` lacks take the value that reproduces the saved run (no validation
+        split for a run saved before there was one).
+
+        >>> TrainConfig.from_dict({"method": "set"}).val_fraction
+        0.0
+        """
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
             raise ConfigError(f"unknown configuration keys {unknown}")
-        return cls(**data)
+        legacy = {k: v for k, v in _LEGACY.items() if k not in data}
+        return cls(**legacy, **data)
 
     def replace(self, **changes) -> TrainConfig:
         """A copy with some fields changed (validated again)."""

@@ -99,14 +99,17 @@ class Dataset:
     image_shape: tuple[int, ...]
     n_classes: int
     source: str
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
 
     @property
     def n_features(self) -> int:
         return int(self.x_train.shape[1])
 
     def __repr__(self) -> str:
+        val = "" if self.y_val is None else f", val={len(self.y_val)}"
         return (
-            f"Dataset({self.name!r}, train={len(self.y_train)}, test={len(self.y_test)}, "
+            f"Dataset({self.name!r}, train={len(self.y_train)}{val}, test={len(self.y_test)}, "
             f"image_shape={self.image_shape}, n_classes={self.n_classes}, "
             f"source={self.source!r})"
         )
@@ -125,6 +128,42 @@ class Dataset:
             x_test=self.x_test[te],
             y_test=self.y_test[te],
             source=f"{self.source} (subset {n_train}/{n_test}, seed {seed})",
+        )
+
+    def split_validation(self, fraction: float, *, seed: int = 0) -> Dataset:
+        """Hold out ``fraction`` of the training data as a validation split (``x_val``,
+        ``y_val``): a seeded, stratified draw; the rest stays the training data. The test data
+        are not touched. ``fraction`` 0 returns the dataset unchanged.
+
+        >>> y = np.repeat(np.arange(2), 10)
+        >>> d = Dataset("toy", np.arange(20, dtype=np.float32)[:, None], y, y[:2, None] * 1.0,
+        ...             y[:2], (1,), 2, "toy")
+        >>> v = d.split_validation(0.2, seed=0)
+        >>> len(v.y_train), np.bincount(v.y_val).tolist(), len(v.y_test)
+        (16, [2, 2], 2)
+        >>> sorted(v.x_train[:, 0].tolist() + v.x_val[:, 0].tolist()) == list(range(20))
+        True
+        """
+        if not 0.0 <= float(fraction) < 1.0:
+            raise DatasetError(f"validation fraction must lie in [0, 1), got {fraction}")
+        if self.y_val is not None:
+            raise DatasetError(f"{self.name} already has a validation split")
+        if float(fraction) == 0.0:
+            return self
+        n_val = int(round(len(self.y_train) * float(fraction)))
+        if not 0 < n_val < len(self.y_train):
+            raise DatasetError(f"{self.name}: a validation fraction of {fraction} of "
+                               f"{len(self.y_train)} training samples leaves an empty split")
+        rng = np.random.default_rng([int(seed), 0x7A1])
+        val, train = stratified_split(self.y_train, n_val, rng)
+        return replace(
+            self,
+            x_train=np.ascontiguousarray(self.x_train[train]),
+            y_train=self.y_train[train],
+            x_val=np.ascontiguousarray(self.x_train[val]),
+            y_val=self.y_train[val],
+            source=f"{self.source}; validation {n_val} of the training samples "
+                   f"(stratified, seed {seed})",
         )
 
     def loaders(

@@ -19,11 +19,12 @@ from .energy import count_synaptic_operations
 from .methods import get_method
 from .models import build_model
 
-__all__ = ["Run", "RunError", "make_model", "live_neuron_fraction", "CHECKPOINT_VERSION"]
+__all__ = ["Run", "RunError", "make_model", "make_optimizer", "LRSchedule",
+           "live_neuron_fraction", "CHECKPOINT_VERSION"]
 
 CHECKPOINT_VERSION = 1
 # purposes of the derived generators (see _generator)
-_SHUFFLE, _SPIKES, _TEST, _ENERGY, _CALIBRATION = 1, 2, 3, 4, 5
+_SHUFFLE, _SPIKES, _TEST, _ENERGY, _CALIBRATION, _VAL = 1, 2, 3, 4, 5, 6
 
 
 class RunError(RuntimeError):
@@ -57,6 +58,64 @@ def make_model(cfg: TrainConfig, data: Dataset) -> nn.Module:
     if not get_method(cfg.method).sparse:
         _spiking_friendly_init(model)
     return model
+
+
+def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
+    """Adam, or SGD with ``cfg.momentum``, at ``cfg.lr`` with ``cfg.weight_decay``."""
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum,
+                               weight_decay=cfg.weight_decay)
+    return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+class LRSchedule:
+    """The learning rate of every optimisation step: a linear warm-up over ``warmup_steps``
+    (from ``lr / warmup_steps`` to ``lr``), then ``constant``, or ``cosine`` / ``linear``
+    decay towards 0 at step ``total_steps``. The rate is a function of the step alone, so the
+    state is the number of steps taken (saved in the checkpoint).
+
+    >>> s = LRSchedule(None, 1.0, "cosine", total_steps=10, warmup_steps=2)
+    >>> [round(s.rate(k), 3) for k in range(10)]
+    [0.5, 1.0, 1.0, 0.962, 0.854, 0.691, 0.5, 0.309, 0.146, 0.038]
+    >>> [LRSchedule(None, 1.0, "linear", total_steps=4).rate(k) for k in range(4)]
+    [1.0, 0.75, 0.5, 0.25]
+    """
+
+    def __init__(self, optimizer, lr: float, kind: str, total_steps: int,
+                 warmup_steps: int = 0) -> None:
+        self.optimizer, self.lr, self.kind = optimizer, float(lr), kind
+        self.total_steps, self.warmup_steps = int(total_steps), int(warmup_steps)
+        self.steps = 0
+
+    def rate(self, step: int) -> float:
+        """The learning rate of step ``step`` (0-based)."""
+        if step < self.warmup_steps:
+            return self.lr * ((step + 1) / self.warmup_steps)
+        if self.kind == "constant":
+            return self.lr
+        p = (step - self.warmup_steps) / max(self.total_steps - self.warmup_steps, 1)
+        p = min(p, 1.0)
+        if self.kind == "cosine":
+            return self.lr * 0.5 * (1.0 + math.cos(math.pi * p))
+        return self.lr * (1.0 - p)
+
+    def apply(self) -> float:
+        """Set the rate of the next step in the optimiser; then count the step."""
+        lr = self.rate(self.steps)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.steps += 1
+        return lr
+
+    def state_dict(self) -> dict:
+        return {"kind": self.kind, "lr": self.lr, "total_steps": self.total_steps,
+                "warmup_steps": self.warmup_steps, "steps": self.steps}
+
+    def load_state_dict(self, state: dict) -> None:
+        mine = self.state_dict()
+        if any(state[k] != mine[k] for k in ("kind", "lr", "total_steps", "warmup_steps")):
+            raise RunError(f"the checkpoint's learning-rate schedule {state} is not this run's")
+        self.steps = int(state["steps"])
 
 
 def _spiking_friendly_init(model: nn.Module) -> None:
@@ -122,14 +181,20 @@ class Run:
         self.cfg, self.data, self.device = cfg, data, device
         self.method = get_method(cfg.method)
         self.model = make_model(cfg, data).to(device)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr,
-                                          weight_decay=cfg.weight_decay)
+        self.optimizer = make_optimizer(cfg, self.model.parameters())
         self.encode = _Encoder(cfg, data, device)
         self.x_train = torch.from_numpy(data.x_train)
         self.y_train = torch.from_numpy(data.y_train)
         self.x_test = torch.from_numpy(data.x_test)
         self.y_test = torch.from_numpy(data.y_test)
+        self.has_val = data.y_val is not None
+        if self.has_val:
+            self.x_val = torch.from_numpy(data.x_val)
+            self.y_val = torch.from_numpy(data.y_val)
         self.steps_per_epoch = math.ceil(len(self.y_train) / cfg.batch_size)
+        self.lr_schedule = LRSchedule(self.optimizer, cfg.lr, cfg.lr_schedule,
+                                      cfg.epochs * self.steps_per_epoch,
+                                      cfg.warmup_epochs * self.steps_per_epoch)
         self.sparsifier = None
         if self.method.sparse:
             classifier = self.model.classifier_name
@@ -171,7 +236,15 @@ class Run:
                 "optimizer": self.optimizer.state_dict(),
                 "sparsifier": None if self.sparsifier is None else self.sparsifier.state_dict(),
                 "history": self.history, "train_seconds": self.train_seconds,
-                "calibration_seconds": self.calibration_seconds}
+                "calibration_seconds": self.calibration_seconds,
+                "lr_schedule": self.lr_schedule.state_dict()}
+
+    def restore_schedule(self, ck: dict) -> None:
+        """The learning-rate schedule's state of a checkpoint (one saved before there was a
+        schedule ran at a constant rate: its step count follows from the epoch)."""
+        state = ck.get("lr_schedule") or {**self.lr_schedule.state_dict(),
+                                          "steps": int(ck["epoch"]) * self.steps_per_epoch}
+        self.lr_schedule.load_state_dict(state)
 
     def restore(self, ck: dict) -> None:
         if ck["config"] != self.cfg.to_dict():
@@ -237,6 +310,7 @@ class Run:
             loss = nn.functional.cross_entropy(out, y)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            lr = self.lr_schedule.apply()
             self.optimizer.step()
             if self.sparsifier is not None and self.method.evolves:
                 stats = self.sparsifier.step()
@@ -250,10 +324,11 @@ class Run:
         bar.close()
         seconds = time.perf_counter() - t0
         self.train_seconds += seconds
-        test_loss, test_acc = self.evaluate()
+        split = "val" if self.has_val else "test"  # without a validation split, as before
+        eval_loss, eval_acc = self.evaluate(split)
         entry = {"epoch": self.epoch, "train_loss": loss_sum / seen,
-                 "train_accuracy": correct / seen, "test_loss": test_loss,
-                 "test_accuracy": test_acc, "seconds": seconds}
+                 "train_accuracy": correct / seen, f"{split}_loss": eval_loss,
+                 f"{split}_accuracy": eval_acc, "seconds": seconds, "lr": lr}
         entry.update(self._topology_entry(before, updates))
         self.history.append(entry)
         return entry
@@ -279,20 +354,30 @@ class Run:
                 "sparsity_linear": self.sparsifier.sparsity_report()["sparse_layers"]}
 
     @torch.no_grad()
-    def evaluate(self) -> tuple[float, float]:
-        """Test loss and accuracy (the same Poisson spikes every epoch)."""
+    def evaluate(self, split: str = "test") -> tuple[float, float]:
+        """Loss and accuracy on the ``"val"`` or ``"test"`` split (the same Poisson spikes
+        every time)."""
         self.model.eval()
-        gen = _generator(self.device, self.cfg.seed, _TEST)
+        xs, ys = (self.x_val, self.y_val) if split == "val" else (self.x_test, self.y_test)
+        gen = _generator(self.device, self.cfg.seed, _VAL if split == "val" else _TEST)
         loss_sum, correct = 0.0, 0
-        for start in range(0, len(self.y_test), 256):
-            x = self.x_test[start:start + 256]
-            y = self.y_test[start:start + 256].to(self.device)
+        for start in range(0, len(ys), 256):
+            x = xs[start:start + 256]
+            y = ys[start:start + 256].to(self.device)
             out = self.model(self.encode(x, gen))
             loss_sum += float(nn.functional.cross_entropy(out, y, reduction="sum"))
             correct += int((out.argmax(1) == y).sum())
         self.model.train()
-        n = len(self.y_test)
+        n = len(ys)
         return loss_sum / n, correct / n
+
+    def final_test(self) -> tuple[float, float]:
+        """Test loss and accuracy of the trained model: read once, at the end, when there is a
+        validation split; otherwise the last epoch's test evaluation (the same numbers)."""
+        if not self.has_val:
+            last = self.history[-1]
+            return last["test_loss"], last["test_accuracy"]
+        return self.evaluate("test")
 
     # -- the end -------------------------------------------------------------------------------
     def final_measurements(self) -> dict:

@@ -29,7 +29,7 @@ def save_figure(fig, path: str | Path) -> Path:
 
 
 def plot_training_curves(history: list[dict], path: str | Path) -> Path:
-    """Accuracy (train, test) and loss per epoch.
+    """Accuracy (train, and validation or test) and loss per epoch.
 
     >>> import tempfile, os
     >>> h = [{"epoch": 1, "train_loss": 1.0, "test_loss": 0.9, "train_accuracy": 0.5,
@@ -39,13 +39,14 @@ def plot_training_curves(history: list[dict], path: str | Path) -> Path:
     True
     """
     ep = [e["epoch"] for e in history]
+    split, label = ("val", "validation") if "val_accuracy" in history[0] else ("test", "test")
     fig, (a1, a2) = _subplots(2, (9, 3.4))
     a1.plot(ep, [100 * e["train_accuracy"] for e in history], "o-", label="train")
-    a1.plot(ep, [100 * e["test_accuracy"] for e in history], "s-", label="test")
+    a1.plot(ep, [100 * e[f"{split}_accuracy"] for e in history], "s-", label=label)
     a1.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
     a1.legend()
     a2.plot(ep, [e["train_loss"] for e in history], "o-", label="train")
-    a2.plot(ep, [e["test_loss"] for e in history], "s-", label="test")
+    a2.plot(ep, [e[f"{split}_loss"] for e in history], "s-", label=label)
     a2.set(xlabel="epoch", ylabel="cross-entropy", title="Loss")
     a2.legend()
     for a in (a1, a2):

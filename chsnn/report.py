@@ -2,7 +2,9 @@
 the final topology (``.npz`` and GraphML). Every file is written atomically.
 
 ``report.json`` fields (all runs): ``method``, ``model``, ``dataset``, ``seed``, ``epochs``,
-``test_accuracy`` (0..1, after the last epoch), ``sparsity_linear`` (fraction of absent links
+``test_accuracy`` (0..1, after the last epoch; with a validation split the only time the
+test set is read), ``val_accuracy`` / ``best_val_accuracy`` (the last and the best epoch on
+the validation split; None without one), ``sparsity_linear`` (fraction of absent links
 over the sparse layers; for a dense run, the fraction of zero weights over its linear layers),
 ``sparsity_all`` (over all parameters), ``live_neuron_fraction``, ``sops_per_sample``,
 ``dense_sops_per_sample`` (the same spikes through full masks), ``macs_per_sample``,
@@ -63,11 +65,16 @@ def write_report(out: Path, run, final: dict, *, plots: bool = True) -> dict:
     out = Path(out)
     cfg, energy = run.cfg, final["energy"]
     last = run.history[-1]
+    val = "val_accuracy" in last
     report = {
         "method": cfg.method, "model": cfg.model, "dataset": run.data.name, "seed": cfg.seed,
-        "epochs": cfg.epochs, "test_accuracy": last["test_accuracy"],
+        "epochs": cfg.epochs, "test_accuracy": final["test_accuracy"],
+        "test_loss": final["test_loss"],
+        "val_accuracy": last["val_accuracy"] if val else None,
+        "best_val_accuracy": max(e["val_accuracy"] for e in run.history) if val else None,
         "train_accuracy": last["train_accuracy"],
-        "best_test_accuracy": max(e["test_accuracy"] for e in run.history),
+        # the best epoch on the test set exists only when every epoch was tested (no val split)
+        "best_test_accuracy": None if val else max(e["test_accuracy"] for e in run.history),
         "sparsity_linear": final["sparsity_linear"], "sparsity_all": final["sparsity_all"],
         "target_sparsity": cfg.sparsity if run.sparsifier is not None else 0.0,
         "live_neuron_fraction": final["live_neuron_fraction"],
@@ -84,6 +91,7 @@ def write_report(out: Path, run, final: dict, *, plots: bool = True) -> dict:
         "train_seconds": run.train_seconds,
         "calibration_seconds": run.calibration_seconds,
         "n_train": len(run.y_train), "n_test": len(run.y_test),
+        "n_val": len(run.y_val) if run.has_val else 0,
         "dataset_source": run.data.source,
         "history": run.history,
         "energy": energy.as_dict(),
@@ -130,11 +138,16 @@ def _pct(x) -> str:
 def report_markdown(r: dict) -> str:
     """The report for people: the numbers, the per-epoch table and the plots."""
     red = r.get("sop_reduction")
+    val = r.get("val_accuracy") is not None
+    split = "val" if val else "test"
+    best = ([f"| validation accuracy (last epoch) | {_pct(r['val_accuracy'])} |",
+             f"| best validation accuracy | {_pct(r['best_val_accuracy'])} |"] if val else
+            [f"| best test accuracy | {_pct(r['best_test_accuracy'])} |"])
     lines = [
         f"# {r['method']} · {r['model']} · {r['dataset']} · seed {r['seed']}", "",
         "| measure | value |", "|---|---|",
         f"| test accuracy (last epoch) | {_pct(r['test_accuracy'])} |",
-        f"| best test accuracy | {_pct(r['best_test_accuracy'])} |",
+        *best,
         f"| sparsity of the sparse layers | {_pct(r['sparsity_linear'])} |",
         f"| sparsity over all parameters | {_pct(r['sparsity_all'])} |",
         f"| links in the sparse layers | {r['links'] if r['links'] is not None else 'dense'} |",
@@ -146,11 +159,12 @@ def report_markdown(r: dict) -> str:
         f"| energy / sample | {r['energy_uj_per_sample']:.4g} uJ "
         f"(full masks: {r['dense_energy_uj_per_sample']:.4g} uJ) |",
         f"| training time | {r['train_seconds']:.1f} s on {r['environment']['device']} |",
-        f"| data | {r['n_train']} train / {r['n_test']} test ({r['dataset_source']}) |",
+        f"| data | {r['n_train']} train / {r.get('n_val', 0)} validation / {r['n_test']} test "
+        f"({r['dataset_source']}) |",
         "", "Energy model: 0.9 pJ per synaptic operation, 4.6 pJ per multiply-accumulate "
         "(45 nm); see `chsnn.energy`.", "",
         "## Per epoch", "",
-        "| epoch | loss | train acc | test acc | links | live | turnover | regrown | "
+        f"| epoch | loss | train acc | {split} acc | links | live | turnover | regrown | "
         "filled at random | seconds |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -160,7 +174,7 @@ def report_markdown(r: dict) -> str:
         filled = sum(x["filled_random"] for x in evo)
         lines.append(
             f"| {e['epoch']} | {e['train_loss']:.4f} | {_pct(e['train_accuracy'])} | "
-            f"{_pct(e['test_accuracy'])} | {e['links'] if e['links'] is not None else '-'} | "
+            f"{_pct(e[split + '_accuracy'])} | {e['links'] if e['links'] is not None else '-'} | "
             f"{_pct(e['live_neuron_fraction'])} | {_pct(e['turnover'])} | {regrown} | "
             f"{filled} | {e['seconds']:.1f} |")
     lines += ["", "## Plots", ""]

@@ -47,13 +47,13 @@ def _device(name: str) -> torch.device:
 
 
 def load_data(cfg: TrainConfig) -> Dataset:
-    """The dataset of a run (subsets drawn with the run's seed)."""
+    """The dataset of a run (subsets and the validation split drawn with the run's seed)."""
     data = load_dataset(cfg.dataset, root=cfg.data_root, seed=cfg.seed)
     if cfg.n_train is not None or cfg.n_test is not None:
         n_train = min(cfg.n_train or len(data.y_train), len(data.y_train))
         n_test = min(cfg.n_test or len(data.y_test), len(data.y_test))
         data = data.subset(n_train, n_test, seed=cfg.seed)
-    return data
+    return data.split_validation(cfg.val_fraction, seed=cfg.seed)
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -86,6 +86,10 @@ def load_checkpoint(out: str | os.PathLike) -> dict:
         raise RunError(f"{path} is not a readable checkpoint: {exc}") from None
     if not isinstance(ck, dict) or ck.get("version") != CHECKPOINT_VERSION:
         raise RunError(f"{path} is not a chsnn checkpoint of version {CHECKPOINT_VERSION}")
+    try:  # a checkpoint saved before later fields existed holds their legacy values
+        ck["config"] = TrainConfig.from_dict(ck["config"]).to_dict()
+    except (ConfigError, TypeError, KeyError) as exc:
+        raise RunError(f"{path} holds an invalid configuration: {exc}") from None
     return ck
 
 
@@ -123,7 +127,9 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
     run = Run(cfg, data, _device(cfg.device))
     say = log or (lambda s: None)
     if resume:
-        run.restore(load_checkpoint(out))
+        ck = load_checkpoint(out)
+        run.restore(ck)
+        run.restore_schedule(ck)
         say(f"resuming {out} after epoch {run.epoch}/{cfg.epochs}")
     else:
         out.mkdir(parents=True, exist_ok=True)
@@ -142,6 +148,7 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
             return {"stopped_after_epoch": run.epoch, "history": run.history}
     t0 = time.perf_counter()
     final = run.final_measurements()
+    final["test_loss"], final["test_accuracy"] = run.final_test()
     final["measure_seconds"] = time.perf_counter() - t0
     report = write_report(out, run, final, plots=plots)
     say(summary_line(report))
@@ -152,15 +159,19 @@ def _epoch_line(cfg: TrainConfig, e: dict) -> str:
     extra = ""
     if e.get("links") is not None:
         extra = f"  links {e['links']}  live {e['live_neuron_fraction']:.3f}"
+    split = "val" if "val_accuracy" in e else "test"
     return (f"[{cfg.method} seed {cfg.seed}] epoch {e['epoch']}/{cfg.epochs}  "
             f"loss {e['train_loss']:.4f}  train {e['train_accuracy']:.4f}  "
-            f"test {e['test_accuracy']:.4f}{extra}  ({e['seconds']:.1f} s)")
+            f"{split} {e[split + '_accuracy']:.4f}{extra}  lr {e.get('lr', cfg.lr):.3g}  "
+            f"({e['seconds']:.1f} s)")
 
 
 def summary_line(r: dict) -> str:
     """One line: method, accuracy, sparsity, synaptic operations and energy."""
+    val = ("" if r.get("val_accuracy") is None
+           else f"  (validation {100 * r['val_accuracy']:.2f}%)")
     return (f"{r['method']} {r['model']} {r['dataset']} seed {r['seed']}: test accuracy "
-            f"{100 * r['test_accuracy']:.2f}%  sparsity {100 * r['sparsity_linear']:.2f}% "
+            f"{100 * r['test_accuracy']:.2f}%{val}  sparsity {100 * r['sparsity_linear']:.2f}% "
             f"(linear) {100 * r['sparsity_all']:.2f}% (all)  SOPs/sample "
             f"{r['sops_per_sample']:.4g} (dense {r['dense_sops_per_sample']:.4g})  energy "
             f"{r['energy_uj_per_sample']:.4g} uJ/sample")

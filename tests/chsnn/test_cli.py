@@ -30,6 +30,22 @@ def test_train_writes_a_report_and_prints_a_summary(tmp_path, capsys):
     assert "report.md" in text
 
 
+def test_training_options_reach_the_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--method", "set", "--out", str(out), "--optimizer", "sgd",
+                 "--momentum", "0.8", "--lr", "0.05", "--lr-schedule", "cosine",
+                 "--warmup-epochs", "1", "--val-fraction", "0.25", "--update-interval", "2",
+                 *SMALL]) == 0
+    cfg = json.loads((out / "config.json").read_text())
+    assert (cfg["optimizer"], cfg["momentum"], cfg["lr_schedule"], cfg["warmup_epochs"],
+            cfg["val_fraction"], cfg["update_interval"]) == ("sgd", 0.8, "cosine", 1, 0.25, 2)
+    report = json.loads((out / "report.json").read_text())
+    assert report["n_val"] == 12 and report["val_accuracy"] is not None
+    assert "(validation " in capsys.readouterr().out
+    steps = [x["step"] for e in report["history"] for x in e["evolution"]]
+    assert steps == [2, 4]  # 36 samples / 16: 3 steps an epoch, an update every 2 steps
+
+
 def test_train_resume_continues_an_interrupted_run(tmp_path, capsys):
     from chsnn.config import TrainConfig
     from chsnn.train import train
@@ -59,6 +75,8 @@ def test_compare_runs_methods_and_seeds_and_reuses_finished_runs(tmp_path, capsy
     assert result["rows"][0]["accuracy_std"] == pytest.approx(np.std(accs, ddof=1))
     assert "CH-SNN at" in text and "fewer synaptic operations" in text
     assert (out / "comparison.md").read_text().count("\n|") >= 3
+    assert "val accuracy (%)" in (out / "comparison.md").read_text()
+    assert result["rows"][0]["val_accuracy_mean"] is not None
     # a second call reuses the four finished runs
     mtime = (out / "dense" / "seed1" / "report.json").stat().st_mtime_ns
     assert main(args) == 0
@@ -95,6 +113,9 @@ def test_summarize_and_table_by_hand():
     (["compare", "--methods", "chsnn,bogus", "--out", "X"], "unknown method"),
     (["compare", "--seeds", "a,b", "--out", "X"], "--seeds"),
     (["frobnicate"], "invalid choice"),
+    (["train", "--lr-schedule", "step", "--out", "X"], "invalid choice"),
+    (["train", "--val-fraction", "1", "--out", "X"], "val_fraction"),
+    (["train", "--resume", "EMPTY", "--optimizer", "sgd"], "drop --optimizer"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, match):
     args = [a.replace("X", str(tmp_path / "out")).replace("EMPTY", str(tmp_path)) for a in args]

@@ -76,9 +76,14 @@ def test_report_files_and_schema(tmp_path):
         assert (out / name).is_file(), name
     assert not list(out.rglob("*.tmp*")), "temporary files left behind"
     e = r["history"][-1]
-    for key in ("epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "links",
-                "live_neuron_fraction", "turnover", "evolution", "seconds"):
+    # every epoch is evaluated on the validation split; the test set only once, at the end
+    for key in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "links",
+                "live_neuron_fraction", "turnover", "evolution", "seconds", "lr"):
         assert key in e
+    assert not any(k.startswith("test") for k in e)
+    assert r["val_accuracy"] == e["val_accuracy"] and r["n_val"] == 5 and r["n_train"] == 43
+    assert r["best_val_accuracy"] == max(x["val_accuracy"] for x in r["history"])
+    assert 0.0 <= r["test_accuracy"] <= 1.0 and r["best_test_accuracy"] is None
     assert r["energy_uj_per_sample"] == pytest.approx(
         (0.9 * r["sops_per_sample"] + 4.6 * r["macs_per_sample"]) * 1e-6)
     stack = load_layers(out / "topology.npz")
@@ -88,8 +93,11 @@ def test_report_files_and_schema(tmp_path):
     assert "plots/training.png" in md and f"{100 * r['test_accuracy']:.2f}%" in md
 
 
-def test_resume_equals_an_uninterrupted_run(tmp_path):
-    cfg = tiny(method="chsnn", epochs=3)
+@pytest.mark.parametrize("options", [
+    {}, {"optimizer": "sgd", "lr": 0.05, "lr_schedule": "cosine", "warmup_epochs": 1},
+    {"lr_schedule": "linear", "val_fraction": 0.0}])
+def test_resume_equals_an_uninterrupted_run(tmp_path, options):
+    cfg = tiny(method="chsnn", epochs=3, **options)
     full = train(cfg, tmp_path / "full", progress=False, log=None)
     part = train(cfg, tmp_path / "part", progress=False, log=None, stop_after_epoch=1)
     assert part["stopped_after_epoch"] == 1 and not (tmp_path / "part" / "report.json").exists()
@@ -105,6 +113,68 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
     for key, value in a["model"].items():
         assert torch.equal(value, b["model"][key]), key
     assert resumed["sops_per_sample"] == full["sops_per_sample"]
+    assert resumed["test_accuracy"] == full["test_accuracy"]
+    assert a["lr_schedule"] == b["lr_schedule"] and a["lr_schedule"]["steps"] == 3 * 3
+    for key, value in a["optimizer"]["state"].items():
+        for name, t in value.items():
+            assert torch.equal(t, b["optimizer"]["state"][key][name]), name
+
+
+def test_without_a_validation_split_every_epoch_is_tested_as_before(tmp_path):
+    r = run(tmp_path, method="set", val_fraction=0.0)
+    assert r["val_accuracy"] is None and r["n_val"] == 0 and r["n_train"] == 48
+    assert r["test_accuracy"] == r["history"][-1]["test_accuracy"]
+    assert r["best_test_accuracy"] == max(e["test_accuracy"] for e in r["history"])
+    assert all("val_accuracy" not in e for e in r["history"])
+
+
+def test_validation_split_is_stratified_disjoint_and_seeded():
+    from chsnn.train import load_data
+
+    a, b = load_data(tiny(n_train=None)), load_data(tiny(n_train=None))
+    plain = load_data(tiny(n_train=None, val_fraction=0.0))
+    assert len(a.y_val) == round(0.1 * len(plain.y_train))
+    assert len(a.y_val) + len(a.y_train) == len(plain.y_train)
+    assert np.array_equal(a.x_test, plain.x_test)  # the test data are untouched
+    rows = lambda *xs: sorted(r.tobytes() for x in xs for r in x)  # noqa: E731
+    assert rows(a.x_val, a.x_train) == rows(plain.x_train)  # each sample in exactly one
+    assert np.array_equal(a.y_val, b.y_val)
+    counts = np.bincount(a.y_val, minlength=10)
+    assert counts.max() - counts.min() <= 1  # digits is balanced: every class its share
+    c = load_data(tiny(n_train=None, seed=1))
+    assert not np.array_equal(a.y_val, c.y_val)
+
+
+def test_learning_rate_schedules_and_optimizers(tmp_path):
+    from chsnn.loop import LRSchedule
+
+    r = run(tmp_path, "cos", method="static", epochs=3, lr_schedule="cosine", warmup_epochs=1)
+    lrs = [e["lr"] for e in r["history"]]
+    assert lrs[0] == TrainConfig().lr and lrs[1] > lrs[2] > 0  # warm-up ends with epoch 1
+    s = LRSchedule(None, 2.0, "linear", total_steps=10, warmup_steps=5)
+    assert [s.rate(k) for k in (0, 4, 5, 9)] == [0.4, 2.0, 2.0, pytest.approx(0.4)]
+    r = run(tmp_path, "sgd", method="dense", epochs=1, optimizer="sgd", lr=0.1, momentum=0.5)
+    ck = load_checkpoint(tmp_path / "sgd")
+    assert ck["optimizer"]["param_groups"][0]["momentum"] == 0.5
+    assert r["config"]["optimizer"] == "sgd"
+
+
+def test_a_run_saved_before_the_validation_split_resumes_unchanged(tmp_path):
+    """config.json and checkpoint of older runs lack the new fields: they read as no
+    validation split and a constant rate, as those runs were trained."""
+    cfg = tiny(method="static", epochs=2, val_fraction=0.0)
+    full = train(cfg, tmp_path / "full", progress=False, log=None)
+    train(cfg, tmp_path / "old", progress=False, log=None, stop_after_epoch=1)
+    new_fields = ("val_fraction", "optimizer", "momentum", "lr_schedule", "warmup_epochs")
+    saved = {k: v for k, v in cfg.to_dict().items() if k not in new_fields}
+    (tmp_path / "old" / "config.json").write_text(json.dumps(saved))
+    ck = torch.load(tmp_path / "old" / CHECKPOINT, weights_only=False)
+    ck["config"] = saved
+    del ck["lr_schedule"]
+    torch.save(ck, tmp_path / "old" / CHECKPOINT)
+    resumed = train(TrainConfig(), tmp_path / "old", resume=True, progress=False, log=None)
+    assert resumed["test_accuracy"] == full["test_accuracy"]
+    assert resumed["config"] == full["config"]
 
 
 def test_same_seed_same_run_other_seed_other_run(tmp_path):
@@ -138,6 +208,9 @@ def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
     ("sparsity", 0.0, "sparsity"), ("sparsity", 1.0, "sparsity"), ("epochs", 0, "epochs"),
     ("method", "nope", "unknown method"), ("model", "resnet", "unknown model"),
     ("encoder", "rate", "encoder"), ("device", "tpu", "device"), ("lr", -1.0, "lr"),
+    ("val_fraction", 1.0, "val_fraction"), ("val_fraction", -0.1, "val_fraction"),
+    ("optimizer", "lion", "optimizer"), ("lr_schedule", "step", "lr_schedule"),
+    ("momentum", 1.0, "momentum"), ("warmup_epochs", 3, "warmup_epochs"),
 ])
 def test_bad_configuration(field, value, match):
     with pytest.raises(ConfigError, match=match):
