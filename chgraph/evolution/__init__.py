@@ -20,10 +20,11 @@ from .init_topology import (
     bipartite_scale_free,
     bipartite_small_world,
     random_equal_degree,
+    random_equal_degree_links,
     spike_correlation,
     sscti_topology,
 )
-from .init_weights import sswi, sswi_std, swi, swi_std, temporal_sparsity
+from .init_weights import normal_on_links, sswi, sswi_std, swi, swi_std, temporal_sparsity
 from .percolation import percolate
 from .regrowth import regrow
 from .removal import REMOVAL_SCORES, keep_links, removal_scores, remove_links
@@ -35,6 +36,7 @@ __all__ = [
     "spike_correlation",
     "sscti_topology",
     "random_equal_degree",
+    "random_equal_degree_links",
     "bipartite_small_world",
     "bipartite_scale_free",
     "temporal_sparsity",
@@ -42,6 +44,7 @@ __all__ = [
     "sswi",
     "swi_std",
     "swi",
+    "normal_on_links",
     "REMOVAL_SCORES",
     "removal_scores",
     "keep_links",

@@ -22,6 +22,7 @@ __all__ = [
     "spike_correlation",
     "sscti_topology",
     "random_equal_degree",
+    "random_equal_degree_links",
     "bipartite_small_world",
     "bipartite_scale_free",
 ]
@@ -109,7 +110,8 @@ def random_equal_degree(shape, sparsity: float, rng) -> np.ndarray:
 
     Degrees are ``floor`` or ``ceil`` of ``links / n`` on each side (which nodes get the extra
     link is random); links are matched at random, then duplicates are removed by random
-    degree-preserving swaps. Above 50% density the complement is built instead.
+    degree-preserving swaps. Above 50% density the complement is built instead. The mask of
+    :func:`random_equal_degree_links` (same seed, same links).
 
     Examples
     --------
@@ -118,12 +120,28 @@ def random_equal_degree(shape, sparsity: float, rng) -> np.ndarray:
     (12, [3, 3, 3, 3], [2, 2, 2, 2, 2, 2])
     """
     n_in, n_out = check_shape(shape)
+    mask = np.zeros(n_in * n_out, dtype=bool)
+    mask[random_equal_degree_links(shape, sparsity, rng)] = True
+    return mask.reshape(n_in, n_out)
+
+
+def random_equal_degree_links(shape, sparsity: float, rng) -> np.ndarray:
+    """:func:`random_equal_degree` as flat link indices ``i * n_out + o``, ascending.
+
+    Memory follows the links, not ``n_in x n_out`` (below 50% density), so it serves layers
+    far too large for a dense mask.
+
+    >>> random_equal_degree_links((2, 3), 0.5, rng=0).size
+    3
+    """
+    n_in, n_out = check_shape(shape)
     k = n_links_for(shape, sparsity)
     rng = as_rng(rng)
-    complement = 2 * k > n_in * n_out
-    kk = n_in * n_out - k if complement else k
-    mask = _equal_degree_links(n_in, n_out, kk, rng)
-    return ~mask if complement else mask
+    if 2 * k > n_in * n_out:
+        absent = np.zeros(n_in * n_out, dtype=bool)
+        absent[_equal_degree_links(n_in, n_out, n_in * n_out - k, rng)] = True
+        return np.flatnonzero(~absent).astype(np.int64)
+    return _equal_degree_links(n_in, n_out, k, rng)
 
 
 def _balanced_degrees(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -133,28 +151,32 @@ def _balanced_degrees(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _equal_degree_links(n_in: int, n_out: int, k: int, rng: np.random.Generator) -> np.ndarray:
-    rows = np.repeat(np.arange(n_in), _balanced_degrees(n_in, k, rng))
-    cols = np.repeat(np.arange(n_out), _balanced_degrees(n_out, k, rng))[rng.permutation(k)]
-    count = np.zeros((n_in, n_out), dtype=np.int64)
-    np.add.at(count, (rows, cols), 1)
+    """``k`` distinct links with balanced degrees, as ascending flat indices."""
+    rows = np.repeat(np.arange(n_in, dtype=np.int64), _balanced_degrees(n_in, k, rng))
+    cols = np.repeat(np.arange(n_out, dtype=np.int64),
+                     _balanced_degrees(n_out, k, rng))[rng.permutation(k)]
     flat = rows * n_out + cols
     order = np.argsort(flat, kind="stable")
     dup = np.zeros(k, dtype=bool)
     dup[order[1:]] = flat[order[1:]] == flat[order[:-1]]
-    for s in np.flatnonzero(dup):  # few at density <= 50%
+    if dup.any():  # few at density <= 50%: multiplicities of the occupied cells in a dict
+        cells, counts = np.unique(flat, return_counts=True)
+        count = dict(zip(cells.tolist(), counts.tolist(), strict=True))
+    for s in np.flatnonzero(dup):
         for _ in range(100_000):
             u = int(rng.integers(k))
             rs, cs, ru, cu = rows[s], cols[s], rows[u], cols[u]
-            if count[rs, cu] == 0 and count[ru, cs] == 0 and rs != ru:
-                count[rs, cs] -= 1
-                count[ru, cu] -= 1
-                count[rs, cu] += 1
-                count[ru, cs] += 1
+            a, b = int(rs * n_out + cu), int(ru * n_out + cs)
+            if count.get(a, 0) == 0 and count.get(b, 0) == 0 and rs != ru:
+                count[int(rs * n_out + cs)] -= 1
+                count[int(ru * n_out + cu)] -= 1
+                count[a] = 1
+                count[b] = 1
                 cols[s], cols[u] = cu, cs
                 break
         else:  # pragma: no cover - astronomically unlikely below 50% density
             raise RuntimeError("could not place the links without duplicates")
-    return count > 0
+    return np.unique(rows * n_out + cols)
 
 
 def bipartite_small_world(shape, sparsity: float, rng, beta: float = 0.25) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ._util import as_mask, as_rng
 
-__all__ = ["temporal_sparsity", "sswi_std", "sswi", "swi_std", "swi"]
+__all__ = ["temporal_sparsity", "sswi_std", "sswi", "swi_std", "swi", "normal_on_links"]
 
 POSITIONS = ("first", "hidden", "last")
 
@@ -89,11 +89,22 @@ def sswi_std(position: str, fan_in: int, sparsity: float, *, st: float | None = 
     return math.sqrt(var)
 
 
+def normal_on_links(n_links: int, std: float, rng, dtype=np.float32) -> np.ndarray:
+    """``n_links`` weights ``N(0, std^2)``, drawn in the order of the links (ascending flat
+    index, i.e. row-major): the values :func:`sswi` and :func:`swi` put on a mask's links, for
+    a layer kept as a link list.
+
+    >>> w = normal_on_links(3, sswi_std("hidden", 4, 0.5, theta=1.0), rng=0)
+    >>> w.shape, w.dtype.name
+    ((3,), 'float32')
+    """
+    return as_rng(rng).normal(0.0, std, int(n_links)).astype(dtype, copy=False)
+
+
 def _normal_on_links(mask: np.ndarray, std: float, rng, dtype) -> np.ndarray:
-    rng = as_rng(rng)
     w = np.zeros(mask.shape, dtype=dtype)
     flat = np.flatnonzero(mask)
-    w.flat[flat] = rng.normal(0.0, std, flat.size)
+    w.flat[flat] = normal_on_links(flat.size, std, rng, np.float64)
     return w
 
 
