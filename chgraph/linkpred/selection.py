@@ -27,7 +27,7 @@ ENGINES = ("auto", "dense", "stream")
 
 def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = True,
                 ties: str = "index", allowed_rows=None, allowed_cols=None,
-                internal_degree: str = "path", engine: str = "auto"):
+                internal_degree: str = "path", engine: str = "auto", progress=None):
     """The ``k`` best-scoring candidate links, in memory bounded by ``k`` if need be.
 
     Candidates are the non-links: pairs ``(i, o)`` with ``B[i, o] = 0`` of a layer (restricted
@@ -50,15 +50,27 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
         exactly ``k`` links are returned. ``"all"``: every candidate whose score equals the
         k-th best score is returned too (so possibly more than ``k``).
     allowed_rows, allowed_cols : bool array, optional
-        Bipartite layers only: masks of the inputs and outputs a candidate may join (for
-        example the live neurons).
+        Layers: masks of the inputs and outputs a candidate may join (for example the live
+        neurons). Unipartite graphs: masks of nodes; a pair ``{u, v}`` is a candidate when
+        one end is in ``allowed_rows`` (the seed nodes) and the other in ``allowed_cols``
+        (default: every node), e.g. ``allowed_rows=mask`` alone asks for the new links of
+        the masked nodes, both equal to ``mask`` for links inside it. Only the seeds' paths
+        are visited. A pair is scored from its smaller node when both ends are seeds, else
+        from its seed (the same sum in another order: equal to :func:`chgraph.link_scores`
+        up to rounding).
     internal_degree : {"path", "community"}
         See :func:`chgraph.link_scores`.
     engine : {"auto", "dense", "stream"}
         ``"dense"`` scores the whole layer at once (``n_in x n_out`` float64; fastest),
         ``"stream"`` in blocks of :data:`BLOCK_ENTRIES` keeping ``O(k)`` candidates (bounded
         memory); ``"auto"`` is dense up to :data:`DENSE_ENTRIES` entries. Unipartite graphs
-        always stream. Both engines are exact; for one seed they draw different samples.
+        always stream, seed by seed: only the pairs joined by a path are enumerated (they are
+        the positive-score candidates), so time follows the paths, and memory is ``O(n + m)``
+        per thread plus ``O(k)`` per block of seeds. Both engines are exact; for one seed they
+        draw different samples.
+    progress : callable, optional
+        Unipartite graphs: called as ``progress(done, total)`` after each block of seeds
+        (e.g. to draw a progress bar).
 
     Returns
     -------
@@ -82,6 +94,8 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
     k = _check_k(k, stream.n_candidates)
     if stream.use_dense(engine):
         return stream.dense_top_k(k, ties)
+    if not bipartite:
+        return _unipartite_top_k(stream, k, ties, progress)
     best = _TopK(k, keep_ties=ties == "all")
     for flat, scores in stream.blocks():
         best.push(scores, flat)
@@ -92,7 +106,7 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
 
 def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool = True,
                  zero_scores: str = "error", allowed_rows=None, allowed_cols=None,
-                 internal_degree: str = "path", engine: str = "auto"):
+                 internal_degree: str = "path", engine: str = "auto", progress=None):
     """Sample ``k`` candidate links without replacement, with probability proportional to score.
 
     The result has the distribution of ``k`` successive draws, each proportional to score
@@ -116,8 +130,11 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
         What to do when fewer than ``k`` candidates have a positive score: raise a
         ``ValueError`` (default), or draw the shortfall uniformly among the zero-score
         candidates (they are returned last, with score 0).
-    engine : {"auto", "dense", "stream"}
-        As in :func:`top_k_links`.
+    engine, progress
+        As in :func:`top_k_links`. On a unipartite graph the uniform number of each
+        positive candidate is a hash (splitmix64) of one number drawn from ``rng`` and of the
+        pair, so the sample does not depend on the order in which seeds are visited; the
+        zero-score fill is drawn by rejection, without enumerating the zero-score candidates.
 
     Returns
     -------
@@ -147,6 +164,8 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
     k = _check_k(k, stream.n_candidates)
     if stream.use_dense(engine):
         return stream.dense_sample(k, rng, zero_scores)
+    if not bipartite:
+        return _unipartite_sample(stream, k, rng, zero_scores, progress)
     weighted = _TopK(k)
     n_positive = 0
     for flat, scores in stream.blocks():
@@ -268,14 +287,15 @@ class _CandidateStream:
             links_inside = int(np.sum(ar[row_of_link] & ac[csr.indices]))
             self.n_candidates = int(ar.sum()) * int(ac.sum()) - links_inside
         else:
-            if allowed_rows is not None or allowed_cols is not None:
-                raise ValueError("allowed_rows/allowed_cols apply to bipartite layers only")
             graph = as_graph(matrix)
             self.graph = graph
-            self.n_cols = graph.n_nodes
-            self.scorer = UnipartiteScorer(graph, predictor, internal)
             n = graph.n_nodes
-            self.n_candidates = n * (n - 1) // 2 - graph.n_links
+            self.n_cols = n
+            self.allowed_rows = _check_mask(allowed_rows, n, "allowed_rows")
+            self.allowed_cols = _check_mask(allowed_cols, n, "allowed_cols")
+            self.scorer = UnipartiteScorer(graph, predictor, internal)
+            self.n_candidates = _unipartite_candidates(graph, self.allowed_rows,
+                                                       self.allowed_cols)
 
     def use_dense(self, engine: str) -> bool:
         if engine not in ENGINES:
@@ -344,11 +364,9 @@ class _CandidateStream:
         )
 
     def blocks(self, with_scores: bool = True):
-        """Yield ``(flat, scores)`` per block; ``scores`` is None when not ``with_scores``."""
-        if self.bipartite:
-            yield from self._bipartite_blocks(with_scores)
-        else:
-            yield from self._unipartite_blocks(with_scores)
+        """Yield ``(flat, scores)`` per block of a layer; ``scores`` is None when not
+        ``with_scores`` (unipartite graphs go seed by seed: :func:`_unipartite_blocks`)."""
+        yield from self._bipartite_blocks(with_scores)
 
     def _bipartite_blocks(self, with_scores: bool):
         scorer = self.scorer
@@ -383,19 +401,172 @@ class _CandidateStream:
                 continue
             yield flat, scorer.kernel_rows_dense(chunk)[r_loc, c_loc]
 
-    def _unipartite_blocks(self, with_scores: bool):
-        graph = self.graph
-        n = graph.n_nodes
-        csr = graph.csr
-        step = max(1, BLOCK_ENTRIES // max(n, 1))
-        for start in range(0, n, step):
-            chunk = np.arange(start, min(n, start + step), dtype=np.int64)
-            cand = np.arange(n)[None, :] > chunk[:, None]
-            sub = csr[chunk]
-            cand[np.repeat(np.arange(chunk.size), np.diff(sub.indptr)), sub.indices] = False
-            r_loc, c_loc = np.nonzero(cand)
-            if not with_scores:
-                yield chunk[r_loc] * n + c_loc, None
-                continue
-            dense = self.scorer.rows(chunk, upper_only=True)
-            yield chunk[r_loc] * n + c_loc, dense[r_loc, c_loc]
+
+# ------------------------------------------------------------------------------------------
+# unipartite graphs: seed by seed, only the pairs joined by a path
+# ------------------------------------------------------------------------------------------
+def _masks(stream) -> tuple[np.ndarray, np.ndarray]:
+    n = stream.n_cols
+    R = np.ones(n, bool) if stream.allowed_rows is None else stream.allowed_rows
+    C = np.ones(n, bool) if stream.allowed_cols is None else stream.allowed_cols
+    return R, C
+
+
+def _upper_links(graph) -> np.ndarray:
+    """Sorted flat indices ``u * n + v`` (``u < v``) of the links."""
+    coo = graph.csr.tocoo()
+    u, v = coo.row.astype(np.int64), coo.col.astype(np.int64)
+    keep = u < v
+    return np.sort(u[keep] * graph.n_nodes + v[keep])
+
+
+def _pair_allowed(R, C, u, v) -> np.ndarray:
+    return (R[u] & C[v]) | (R[v] & C[u])
+
+
+def _unipartite_candidates(graph, allowed_rows, allowed_cols) -> int:
+    """Unordered non-adjacent pairs ``{u, v}`` with one end in ``R`` and the other in ``C``."""
+    n = graph.n_nodes
+    R = np.ones(n, bool) if allowed_rows is None else allowed_rows
+    C = np.ones(n, bool) if allowed_cols is None else allowed_cols
+    n_r, n_c, n_rc = int(R.sum()), int(C.sum()), int(np.sum(R & C))
+    pairs = n_r * n_c - n_rc - n_rc * (n_rc - 1) // 2
+    links = _upper_links(graph)
+    u, v = np.divmod(links, max(n, 1))
+    return pairs - int(np.sum(_pair_allowed(R, C, u, v)))
+
+
+def _unipartite_blocks(stream, cap: int, tau, key0=None, progress=None):
+    """Yield ``(flat, value, score, n_positive)`` per block of seeds (see
+    :meth:`UnipartiteScorer.select`); ``tau()`` gives the current threshold."""
+    import numba
+
+    R, C = _masks(stream)
+    n = stream.n_cols
+    upper = stream.allowed_rows is None and stream.allowed_cols is None
+    seeds = np.arange(n, dtype=np.int64) if stream.allowed_rows is None else \
+        np.flatnonzero(R).astype(np.int64)
+    row_ok, col_ok = R.astype(np.uint8), C.astype(np.uint8)
+    cap = max(1, min(int(cap), n))
+    per = max(2 * numba.get_num_threads(), BLOCK_ENTRIES // cap)
+    for start in range(0, seeds.size, per):
+        yield stream.scorer.select(seeds[start:start + per], cap, tau(), upper=upper,
+                                   row_ok=row_ok, col_ok=col_ok, key0=key0)
+        if progress is not None:
+            progress(min(start + per, seeds.size), seeds.size)
+
+
+def _zero_candidates(stream, need: int | None, exclude: np.ndarray) -> np.ndarray:
+    """The first ``need`` (all when None) zero-score candidates in ``(u, v)`` order: allowed
+    non-adjacent pairs ``u < v`` whose flat index is not in ``exclude`` (the positives)."""
+    R, C = _masks(stream)
+    n = stream.n_cols
+    links = _upper_links(stream.graph)
+    exclude = np.sort(exclude)
+    out, got = [], 0
+    step = max(1, BLOCK_ENTRIES // max(n, 1))
+    for start in range(0, n, step):
+        u = np.arange(start, min(n, start + step), dtype=np.int64)
+        uu, vv = np.nonzero(np.arange(n)[None, :] > u[:, None])
+        uu, vv = u[uu], vv.astype(np.int64)
+        ok = _pair_allowed(R, C, uu, vv)
+        flat = (uu * n + vv)[ok]
+        flat = flat[~np.isin(flat, links) & ~np.isin(flat, exclude)]
+        if need is not None:
+            flat = flat[:need - got]
+        out.append(flat)
+        got += flat.size
+        if need is not None and got >= need:
+            break
+    return np.concatenate(out) if out else np.empty(0, np.int64)
+
+
+def _unipartite_top_k(stream, k: int, ties: str, progress):
+    n = stream.n_cols
+    best = _TopK(k)
+    n_pos = 0
+
+    def tau():
+        return best._kth(best.vals) if k and best.vals.size >= k else -np.inf
+
+    for flat, val, _, npos in _unipartite_blocks(stream, k, tau, progress=progress):
+        best.push(val, flat)
+        n_pos += npos
+    vals, flat, _ = best.result()
+    if n_pos < k:  # every positive candidate is in; the zeros follow in (u, v) order
+        zero = _zero_candidates(stream, None if ties == "all" else k - n_pos, flat)
+        flat = np.concatenate([flat, zero])
+        vals = np.concatenate([vals, np.zeros(zero.size)])
+    elif ties == "all" and k:
+        kth = vals[-1]
+        parts_f, parts_v = [], []
+        for f, v, _, _ in _unipartite_blocks(stream, n, lambda: kth):
+            parts_f.append(f)
+            parts_v.append(v)
+        flat, vals = np.concatenate(parts_f), np.concatenate(parts_v)
+        order = np.lexsort((flat, -vals))
+        flat, vals = flat[order], vals[order]
+    rows, cols = np.divmod(flat, n)
+    return rows, cols, vals
+
+
+def _unipartite_sample(stream, k: int, rng, zero_scores: str, progress):
+    n = stream.n_cols
+    key0 = int(rng.integers(0, 2**63))
+    best = _TopK(k)
+    n_pos = 0
+
+    def tau():
+        return best._kth(best.vals) if k and best.vals.size >= k else -np.inf
+
+    for flat, key, score, npos in _unipartite_blocks(stream, k, tau, key0, progress):
+        best.push(key, flat, score)
+        n_pos += npos
+    _, flat, picked = best.result()
+    if n_pos < k:
+        if zero_scores == "error":
+            raise ValueError(stream._shortfall_message(n_pos, k))
+        extra = _uniform_zero_candidates(stream, k - n_pos, flat, n_pos, rng)
+        flat = np.concatenate([flat, extra])
+        picked = np.concatenate([picked, np.zeros(extra.size)])
+    rows, cols = np.divmod(flat, n)
+    return rows, cols, picked
+
+
+def _uniform_zero_candidates(stream, need: int, positive: np.ndarray, n_pos: int,
+                             rng) -> np.ndarray:
+    """``need`` distinct zero-score candidates, uniformly, without replacement.
+
+    By rejection when zero-score candidates are at least a quarter of the allowed pairs: an
+    ordered pair is drawn uniformly from ``allowed_rows x allowed_cols``, kept with
+    probability 1/2 when its reverse is allowed too (so every unordered pair is equally
+    likely), and rejected if it is a self-pair, a link, a positive candidate or already
+    drawn. Otherwise the (then few) candidates are enumerated."""
+    R, C = _masks(stream)
+    n = stream.n_cols
+    n_zero = stream.n_candidates - n_pos
+    n_r, n_c, n_rc = int(R.sum()), int(C.sum()), int(np.sum(R & C))
+    pairs = n_r * n_c - n_rc - n_rc * (n_rc - 1) // 2
+    if 4 * n_zero < pairs or n_zero <= 4 * need:
+        zero = _zero_candidates(stream, None, positive)
+        return zero[rng.permutation(zero.size)[:need]]
+    links = _upper_links(stream.graph)
+    r_idx, c_idx = np.flatnonzero(R), np.flatnonzero(C)
+    taken = np.sort(positive)
+    out: list[np.ndarray] = []
+    left = need
+    while left > 0:
+        m = 2 * left + 16
+        r = r_idx[rng.integers(0, r_idx.size, m)]
+        c = c_idx[rng.integers(0, c_idx.size, m)]
+        coin = rng.random(m) < 0.5
+        ok = (r != c) & (~(R[c] & C[r]) | coin)
+        u, v = np.minimum(r, c)[ok], np.maximum(r, c)[ok]
+        flat = u * n + v
+        _, first = np.unique(flat, return_index=True)
+        flat = flat[np.sort(first)]
+        flat = flat[~np.isin(flat, links) & ~np.isin(flat, taken)][:left]
+        out.append(flat)
+        taken = np.union1d(taken, flat)
+        left -= flat.size
+    return np.concatenate(out).astype(np.int64)

@@ -192,7 +192,7 @@ def test_selection_bad_arguments():
     with pytest.raises(ValueError, match="internal_degree"):
         top_k_links(A, 1, bipartite=False, internal_degree="links")
     with pytest.raises(ValueError, match="allowed_rows"):
-        top_k_links(A, 1, bipartite=False, allowed_rows=np.ones(3, bool))
+        top_k_links(A, 1, bipartite=False, allowed_rows=np.ones(2, bool))
     with pytest.raises(ValueError, match="allowed_cols"):
         top_k_links(B, 1, allowed_cols=np.ones(3, bool))
     with pytest.raises(TypeError, match="allowed_rows"):

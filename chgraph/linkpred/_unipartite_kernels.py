@@ -1,0 +1,617 @@
+"""Numba kernels of the exact path-based predictors on ordinary (unipartite) networks.
+
+Private: :class:`chgraph.linkpred.scores.UnipartiteScorer` validates input and calls these.
+
+For a candidate pair ``(i, o)`` (two distinct, non-adjacent nodes) write ``P = N(i)``,
+``Q = N(o)`` and ``C[x, y] = |N(x) & N(y)|``. Every L3 walk ``i - a - b - o`` of a non-adjacent
+pair has four distinct nodes, and the internal degree of an intermediate node is a
+common-neighbour count plus a correction for the seeds' common neighbours (SPEC section 2):
+
+=======================  ==========================================  =========================
+intermediate             ``di`` ("path" rule)                        ``de``
+=======================  ==========================================  =========================
+``a in P \\ Q``           ``C[a, o]``                                 ``k_a - di - 1``
+``b in Q \\ P``           ``C[b, i]``                                 ``k_b - di - 1``
+``z in P & Q``           ``C[z, i] + C[z, o] - |N(z) & P & Q|``      ``k_z - di - 2``
+=======================  ==========================================  =========================
+
+The "community" rule (every link to another local-community node) adds, for ``a in P \\ Q``,
+the nodes ``y in N(a) & P \\ Q`` with ``C[y, o] > 0`` and, for ``b in Q \\ P``, the nodes
+``y in N(b) & Q \\ P`` with ``C[y, i] > 0``; both need a triangle through ``a`` (or ``b``),
+common neighbours are counted the same way by both rules.
+
+So, per seed ``i``: one pass over the 2-hop neighbourhood gives ``C[b, i]`` and the factor of
+every ``b``; the factor of ``a`` for ``o`` is read from a precomputed 2-byte code of the wedge
+``a - b - o`` holding ``C[a, o]`` (the **wedge** kernel, one multiply-add per L3 path, as on
+layers) or counted on the fly (the **direct** kernel, no precomputation). Paths through a
+common neighbour of the seeds are exactly those closing a triangle; they are found from
+per-link triangle lists (``etri``, ``tri_*``) and get their exact factors separately.
+
+Every kernel is parallel over seeds; one thread computes a seed start to end in a fixed order,
+so results are bit-identical whatever the thread count. Scratch memory is ``O(n + nnz)`` per
+thread, allocated once per scorer; nothing of size ``n^2`` is ever allocated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._kernels import INTERNAL_COMMUNITY, node_factor
+
+SCALAR, PER_O, SKIP = 0, 1, 2
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+# ------------------------------------------------------------------------------------------
+# precomputation
+# ------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def reverse_positions(indptr, indices):
+    """``rev[t]``: for the link at CSR position ``t`` (``w -> y``), the position of ``w`` in
+    the list of ``y``. Needs sorted, symmetric lists."""
+    n = indptr.size - 1
+    nxt = indptr[:-1].copy()
+    rev = np.empty(indices.size, np.int64)
+    for w in range(n):
+        for t in range(indptr[w], indptr[w + 1]):
+            y = indices[t]
+            rev[t] = nxt[y]
+            nxt[y] += 1
+    return rev
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def triangle_lists(indptr, indices, rev, n_chunks):
+    """Per link position ``p`` (``z -> w``): ``etri[p] = C[z, w]`` and the list of the
+    triangles' third nodes ``y`` (``tri_y``) with the position of ``w`` in the list of ``y``
+    (``tri_pos``), at ``tri_ptr[p]:tri_ptr[p + 1]``. ``sum k^2`` work, two passes."""
+    n = indptr.size - 1
+    nnz = indices.size
+    etri = np.zeros(nnz, np.int32)
+    for c in prange(n_chunks):
+        mark = np.zeros(n, np.uint8)
+        for z in range(c, n, n_chunks):
+            for p in range(indptr[z], indptr[z + 1]):
+                mark[indices[p]] = 1
+            for p in range(indptr[z], indptr[z + 1]):
+                w = indices[p]
+                cnt = 0
+                for t in range(indptr[w], indptr[w + 1]):
+                    cnt += mark[indices[t]]
+                etri[p] = cnt
+            for p in range(indptr[z], indptr[z + 1]):
+                mark[indices[p]] = 0
+    tri_ptr = np.zeros(nnz + 1, np.int64)
+    for p in range(nnz):
+        tri_ptr[p + 1] = tri_ptr[p] + etri[p]
+    tri_y = np.empty(tri_ptr[nnz], np.int32)
+    tri_pos = np.empty(tri_ptr[nnz], np.int64)
+    for c in prange(n_chunks):
+        mark = np.zeros(n, np.uint8)
+        for z in range(c, n, n_chunks):
+            for p in range(indptr[z], indptr[z + 1]):
+                mark[indices[p]] = 1
+            for p in range(indptr[z], indptr[z + 1]):
+                w = indices[p]
+                e = tri_ptr[p]
+                for t in range(indptr[w], indptr[w + 1]):
+                    y = indices[t]
+                    if mark[y]:
+                        tri_y[e] = y
+                        tri_pos[e] = rev[t]
+                        e += 1
+            for p in range(indptr[z], indptr[z + 1]):
+                mark[indices[p]] = 0
+    return etri, tri_ptr, tri_y, tri_pos
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def wedge_codes(indptr, indices, deg, psi, n_chunks):
+    """Codes of every wedge ``a - b - o`` and the per-node factor tables of the wedge kernel.
+
+    For the link ``a -> b`` at position ``q`` and each ``o`` in ``N(b)`` at position ``s``:
+    ``code[w_ptr[q] + s - indptr[b]] = C[a, o]``, or ``k_a + 1`` when ``o`` is ``a`` or a
+    neighbour of ``a`` (then ``a`` is a common neighbour of the seeds: handled apart).
+    ``table[t_ptr[a] + d] = sqrt(psi(k_a, d, k_a - d - 1))`` for ``d < k_a``, 0 for
+    ``d = k_a`` and for the sentinel ``k_a + 1``. Sizes: ``sum_b k_b^2`` codes (uint16),
+    ``sum_a (k_a + 2)`` table entries.
+    """
+    n = deg.size
+    nnz = indices.size
+    w_ptr = np.zeros(nnz + 1, np.int64)
+    for q in range(nnz):
+        w_ptr[q + 1] = w_ptr[q] + deg[indices[q]]
+    t_ptr = np.zeros(n + 1, np.int64)
+    for a in range(n):
+        t_ptr[a + 1] = t_ptr[a] + deg[a] + 2
+    table = np.zeros(t_ptr[n], np.float64)
+    code = np.empty(w_ptr[nnz], np.uint16)
+    for c in prange(n_chunks):
+        cnt = np.zeros(n, np.int32)
+        adj = np.zeros(n, np.uint8)
+        for a in range(c, n, n_chunks):
+            ka = deg[a]
+            for d in range(ka):
+                table[t_ptr[a] + d] = np.sqrt(node_factor(psi, ka, d, ka - d - 1))
+            sentinel = np.uint16(ka + 1)
+            adj[a] = 1
+            for q in range(indptr[a], indptr[a + 1]):
+                b = indices[q]
+                adj[b] = 1
+                for s in range(indptr[b], indptr[b + 1]):
+                    cnt[indices[s]] += 1
+            for q in range(indptr[a], indptr[a + 1]):
+                b = indices[q]
+                base = w_ptr[q] - indptr[b]
+                for s in range(indptr[b], indptr[b + 1]):
+                    o = indices[s]
+                    code[base + s] = sentinel if adj[o] else np.uint16(cnt[o])
+            for q in range(indptr[a], indptr[a + 1]):
+                b = indices[q]
+                adj[b] = 0
+                for s in range(indptr[b], indptr[b + 1]):
+                    cnt[indices[s]] = 0
+            adj[a] = 0
+    return w_ptr, code, t_ptr, table
+
+
+# ------------------------------------------------------------------------------------------
+# one seed
+# ------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _first_above(indices, lo_pos, hi_pos, lo):
+    """First position in the sorted list ``indices[lo_pos:hi_pos]`` holding a node > lo."""
+    if lo < 0:
+        return lo_pos
+    return lo_pos + np.searchsorted(indices[lo_pos:hi_pos], lo, side="right")
+
+
+@njit(cache=True, nogil=True)
+def _n_in(tri_ptr, tri_y, e0, e1, in_i):
+    t = 0
+    for e in range(e0, e1):
+        t += in_i[tri_y[e]]
+    return t
+
+
+@njit(cache=True, nogil=True)
+def _b_factors(i, lo, nw, psi, community, g, s):
+    """Factor of every 2-hop node ``b`` as the last intermediate: a scalar (``G``), per
+    ``o`` (``F`` at the positions of ``N(b)``), or none (``SKIP``: it reaches only ``P``)."""
+    indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
+    in_i, cnt_i, walk, G, mode, F = s[0], s[1], s[2], s[3], s[4], s[5]
+    for t in range(nw):
+        b = walk[t]
+        kb = deg[b]
+        c = cnt_i[b]
+        if b == i or (c >= kb and in_i[b] == 0):
+            mode[b] = SKIP
+            continue
+        s0 = indptr[b]
+        s1 = indptr[b + 1]
+        if in_i[b]:  # a common neighbour of i and every candidate o in N(b)
+            mode[b] = PER_O
+            for sp in range(_first_above(indices, s0, s1, lo), s1):
+                o = indices[sp]
+                if o == i or in_i[o]:
+                    F[sp] = 0.0
+                    continue
+                di = c + etri[sp] - _n_in(tri_ptr, tri_y, tri_ptr[sp], tri_ptr[sp + 1], in_i)
+                F[sp] = np.sqrt(node_factor(psi, kb, di, kb - di - 2))
+            continue
+        gb = np.sqrt(node_factor(psi, kb, c, kb - c - 1))
+        if community and tri_ptr[s1] > tri_ptr[s0]:
+            extra = False
+            for sp in range(_first_above(indices, s0, s1, lo), s1):
+                o = indices[sp]
+                if o == i or in_i[o]:
+                    F[sp] = 0.0
+                    continue
+                x = 0
+                for e in range(tri_ptr[sp], tri_ptr[sp + 1]):
+                    y = tri_y[e]
+                    if cnt_i[y] > 0 and in_i[y] == 0 and y != i:
+                        x += 1
+                if x == 0:
+                    F[sp] = gb
+                else:
+                    di = c + x
+                    F[sp] = np.sqrt(node_factor(psi, kb, di, kb - di - 1))
+                    extra = True
+            if extra:
+                mode[b] = PER_O
+                continue
+        mode[b] = SCALAR
+        G[b] = gb
+
+
+@njit(cache=True, nogil=True)
+def _a_wedge(i, a, lo, psi, g, w, s, row):
+    """Paths ``i - a - b - o`` for one ``a`` in ``P``: one multiply-add each from the wedge
+    codes; then the paths where ``a`` is a common neighbour of ``i`` and ``o``."""
+    indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
+    w_ptr, code, t_ptr, table = w
+    in_i, cnt_i, G, mode, F = s[0], s[1], s[3], s[4], s[5]
+    tb = t_ptr[a]
+    for q in range(indptr[a], indptr[a + 1]):
+        b = indices[q]
+        m = mode[b]
+        if m == SKIP:
+            continue
+        s0 = indptr[b]
+        s1 = indptr[b + 1]
+        base = w_ptr[q] - s0
+        start = _first_above(indices, s0, s1, lo)
+        if m == SCALAR:
+            gb = G[b]
+            for sp in range(start, s1):
+                row[indices[sp]] += gb * table[tb + code[base + sp]]
+        else:
+            for sp in range(start, s1):
+                row[indices[sp]] += F[sp] * table[tb + code[base + sp]]
+    ka = deg[a]
+    ca = cnt_i[a]
+    for pp in range(_first_above(indices, indptr[a], indptr[a + 1], lo), indptr[a + 1]):
+        if etri[pp] == 0:
+            continue
+        o = indices[pp]
+        if o == i or in_i[o]:
+            continue
+        e0 = tri_ptr[pp]
+        e1 = tri_ptr[pp + 1]
+        di = ca + etri[pp] - _n_in(tri_ptr, tri_y, e0, e1, in_i)
+        fa = np.sqrt(node_factor(psi, ka, di, ka - di - 2))
+        acc = 0.0
+        for e in range(e0, e1):
+            y = tri_y[e]
+            m = mode[y]
+            if m == SCALAR:
+                acc += G[y]
+            elif m == PER_O:
+                acc += F[tri_pos[e]]
+        row[o] += fa * acc
+
+
+@njit(cache=True, nogil=True)
+def _a_direct(i, a, lo, psi, special, g, w, s, row):
+    """Paths ``i - a - b - o`` for one ``a`` in ``P``, ``C[a, o]`` counted on the fly (no
+    wedge codes). ``special``: the community rule's extra count for ``a`` (a triangle
+    ``i - a - y``) is made here too."""
+    indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
+    t_ptr, table = w[2], w[3]
+    in_i, cnt_i, G, mode, F = s[0], s[1], s[3], s[4], s[5]
+    h, cnt, t3, reached, X, stamp_a, stamp_y, nb_y, ctr = (s[6], s[7], s[8], s[9], s[10],
+                                                           s[11], s[12], s[13], s[15])
+    ka = deg[a]
+    ctr[0] += 1
+    tag = ctr[0]
+    for q in range(indptr[a], indptr[a + 1]):
+        stamp_a[indices[q]] = tag
+    nr = 0
+    for q in range(indptr[a], indptr[a + 1]):
+        b = indices[q]
+        m = mode[b]
+        if m == SKIP:
+            continue
+        s1 = indptr[b + 1]
+        start = _first_above(indices, indptr[b], s1, lo)
+        inb = in_i[b]
+        gb = G[b]
+        for sp in range(start, s1):
+            o = indices[sp]
+            if cnt[o] == 0:
+                reached[nr] = o
+                nr += 1
+            cnt[o] += 1
+            t3[o] += inb
+            h[o] += gb if m == SCALAR else F[sp]
+    if special:
+        for q in range(indptr[a], indptr[a + 1]):
+            y = indices[q]
+            if in_i[y] == 0:
+                continue
+            ctr[0] += 1
+            ty = ctr[0]
+            nb_y[y] = ty
+            for e in range(indptr[y], indptr[y + 1]):
+                nb_y[indices[e]] = ty
+            for e in range(indptr[y], indptr[y + 1]):
+                b2 = indices[e]
+                for f in range(indptr[b2], indptr[b2 + 1]):
+                    o2 = indices[f]
+                    if stamp_y[o2] != ty:
+                        stamp_y[o2] = ty
+                        if nb_y[o2] != ty and cnt[o2] > 0:
+                            X[o2] += 1
+    ca = cnt_i[a]
+    tb = t_ptr[a]
+    for t in range(nr):
+        o = reached[t]
+        v = h[o]
+        c = cnt[o]
+        tt = t3[o]
+        x = X[o]
+        h[o] = 0.0
+        cnt[o] = 0
+        t3[o] = 0
+        X[o] = 0
+        if o == i or in_i[o] or v == 0.0:
+            continue
+        if stamp_a[o] == tag:  # a is a common neighbour of i and o
+            di = ca + c - tt
+            fa = np.sqrt(node_factor(psi, ka, di, ka - di - 2))
+        elif x > 0:
+            di = c + x
+            fa = np.sqrt(node_factor(psi, ka, di, ka - di - 1))
+        else:
+            fa = table[tb + c]
+        row[o] += v * fa
+
+
+@njit(cache=True, nogil=True)
+def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
+    """Add the scores of the pairs ``(i, o)``, ``o > lo``, to ``row`` (all zero on entry).
+
+    Entries at ``i`` and at the neighbours of ``i`` may receive garbage: callers zero them
+    (dense rows) or skip them (:func:`_collect`). Returns the number of nodes in ``walk``:
+    every entry written is at a neighbour of one of them. Call :func:`seed_reset` after.
+    """
+    indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
+    in_i, cnt_i, walk = s[0], s[1], s[2]
+    p0 = indptr[i]
+    p1 = indptr[i + 1]
+    for p in range(p0, p1):
+        in_i[indices[p]] = 1
+    nw = 0
+    if length == 2:
+        for p in range(p0, p1):
+            z = indices[p]
+            walk[nw] = z
+            nw += 1
+            kz = deg[z]
+            for pp in range(_first_above(indices, indptr[z], indptr[z + 1], lo),
+                            indptr[z + 1]):
+                o = indices[pp]
+                if o == i or in_i[o]:
+                    continue
+                di = _n_in(tri_ptr, tri_y, tri_ptr[pp], tri_ptr[pp + 1], in_i)
+                row[o] += node_factor(psi, kz, di, kz - di - 2)
+        return nw
+    for p in range(p0, p1):
+        a = indices[p]
+        for q in range(indptr[a], indptr[a + 1]):
+            b = indices[q]
+            if cnt_i[b] == 0:
+                walk[nw] = b
+                nw += 1
+            cnt_i[b] += 1
+    community = internal == INTERNAL_COMMUNITY
+    _b_factors(i, lo, nw, psi, community, g, s)
+    for p in range(p0, p1):
+        a = indices[p]
+        special = community and cnt_i[a] > 0
+        if use_wedge and not special:
+            _a_wedge(i, a, lo, psi, g, w, s, row)
+        else:
+            _a_direct(i, a, lo, psi, special, g, w, s, row)
+    return nw
+
+
+@njit(cache=True, nogil=True)
+def seed_reset(i, nw, g, s):
+    indptr, indices = g[0], g[1]
+    in_i, cnt_i, walk, G, mode = s[0], s[1], s[2], s[3], s[4]
+    for t in range(nw):
+        b = walk[t]
+        cnt_i[b] = 0
+        G[b] = 0.0
+        mode[b] = SCALAR
+    for p in range(indptr[i], indptr[i + 1]):
+        in_i[indices[p]] = 0
+
+
+@njit(cache=True, nogil=True)
+def _chunk(sc, c):
+    return (sc[0][c], sc[1][c], sc[2][c], sc[3][c], sc[4][c], sc[5][c], sc[6][c], sc[7][c],
+            sc[8][c], sc[9][c], sc[10][c], sc[11][c], sc[12][c], sc[13][c], sc[14][c],
+            sc[15][c], sc[16][c], sc[17][c], sc[18][c], sc[19][c])
+
+
+def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
+    """Per-thread scratch of the kernels (all zero; the kernels leave them zero)."""
+    f8, i4, i8, u1 = np.float64, np.int32, np.int64, np.uint8
+    spec = [(n, u1), (n, i4), (n, i4), (n, f8), (n, u1), (nnz, f8),  # in_i cnt_i walk G mode F
+            (n, f8), (n, i4), (n, i4), (n, i4), (n, i4),  # h cnt t3 reached X
+            (n, i8), (n, i8), (n, i8), (1, i8), (16, i8),  # stamp_a stamp_y nb_y (unused) ctr
+            (n, f8), (n, f8), (n, f8), (n, i4)]  # row buf_v buf_s buf_o
+    return tuple(np.zeros((n_chunks, max(size, 1)), dtype) for size, dtype in spec)
+
+
+# ------------------------------------------------------------------------------------------
+# entry points
+# ------------------------------------------------------------------------------------------
+@njit(parallel=True, cache=True, nogil=True)
+def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, sc, out):
+    """``out[r]``: the scores of seed ``rows[r]`` against every node (only ``o > rows[r]``
+    when ``upper``); 0 at links and on the diagonal."""
+    indptr, indices = g[0], g[1]
+    n_chunks = sc[0].shape[0]
+    for c in prange(n_chunks):
+        s = _chunk(sc, c)
+        for r in range(c, rows.size, n_chunks):
+            i = rows[r]
+            row = out[r]
+            nw = seed_scores(i, i if upper else -1, length, psi, internal, use_wedge, g, w, s,
+                             row)
+            for p in range(indptr[i], indptr[i + 1]):
+                row[indices[p]] = 0.0
+            row[i] = 0.0
+            seed_reset(i, nw, g, s)
+
+
+@njit(cache=True, nogil=True)
+def _clear_row(nw, g, s, row):
+    indptr, indices = g[0], g[1]
+    walk = s[2]
+    for t in range(nw):
+        b = walk[t]
+        for sp in range(indptr[b], indptr[b + 1]):
+            row[indices[sp]] = 0.0
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def pair_scores(g, w, length, psi, internal, use_wedge, seeds, ptr, other, sc, out):
+    """``out[t]`` for ``t`` in ``ptr[r]:ptr[r + 1]``: the score of ``(seeds[r], other[t])``
+    (0 for a link or ``other[t] == seeds[r]``)."""
+    n_chunks = sc[0].shape[0]
+    for c in prange(n_chunks):
+        s = _chunk(sc, c)
+        in_i = s[0]
+        row = s[16]
+        for r in range(c, seeds.size, n_chunks):
+            i = seeds[r]
+            t0 = ptr[r]
+            t1 = ptr[r + 1]
+            if t0 == t1:
+                continue
+            lo = other[t0]
+            for t in range(t0, t1):
+                lo = min(lo, other[t])
+            nw = seed_scores(i, lo - 1, length, psi, internal, use_wedge, g, w, s, row)
+            for t in range(t0, t1):
+                o = other[t]
+                out[t] = 0.0 if (o == i or in_i[o]) else row[o]
+            _clear_row(nw, g, s, row)
+            row[i] = 0.0
+            seed_reset(i, nw, g, s)
+
+
+@njit(cache=True, nogil=True)
+def sample_key(key0, flat, score):
+    """Efraimidis-Spirakis key ``log(U) / score``; ``U`` in (0, 1] is a hash (splitmix64) of
+    ``key0`` and the pair's flat index, so it does not depend on the order of evaluation."""
+    z = np.uint64(key0) + np.uint64(flat) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    u = (float(z >> np.uint64(11)) + 1.0) * (1.0 / 9007199254740992.0)
+    return np.log(u) / score
+
+
+@njit(cache=True, nogil=True)
+def _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, g, s, row):
+    """Move the positive candidates ``o > lo`` of seed ``i`` from ``row`` into ``buf_*``
+    (zeroing ``row``: a second visit of ``o`` reads 0 and skips it). The pair ``{i, o}`` is
+    kept when ``o`` is allowed and, if the pair is also reached from ``o``'s side (both ends
+    allowed as seed and as other end), ``i < o``."""
+    indptr, indices = g[0], g[1]
+    in_i, walk = s[0], s[2]
+    buf_v, buf_s, buf_o = s[17], s[18], s[19]
+    i_col = col_ok[i]
+    m = 0
+    for t in range(nw):
+        b = walk[t]
+        s1 = indptr[b + 1]
+        for sp in range(_first_above(indices, indptr[b], s1, lo), s1):
+            o = indices[sp]
+            v = row[o]
+            if v == 0.0:
+                continue
+            row[o] = 0.0
+            if o == i or in_i[o] or not col_ok[o]:
+                continue
+            if o < i and row_ok[o] and i_col:
+                continue
+            buf_o[m] = o
+            buf_s[m] = v
+            if sample:
+                buf_v[m] = sample_key(key0, min(i, o) * n + max(i, o), v)
+            else:
+                buf_v[m] = v
+            m += 1
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _emit(i, m, n, cap, tau, s, out_flat, out_val, out_score, base):
+    """Write the candidates of ``buf_*`` with value >= tau, at most ``cap`` (the largest
+    values, ties by the smaller other end), from ``out_*[base]`` on. Returns the count."""
+    buf_v, buf_s, buf_o = s[17], s[18], s[19]
+    k = 0
+    for t in range(m):
+        if buf_v[t] >= tau:
+            buf_v[k] = buf_v[t]
+            buf_s[k] = buf_s[t]
+            buf_o[k] = buf_o[t]
+            k += 1
+    if k > cap:
+        kth = np.partition(buf_v[:k].copy(), k - cap)[k - cap]
+        above = 0
+        for t in range(k):
+            if buf_v[t] > kth:
+                above += 1
+        need = cap - above
+        tied = np.empty(k - above, np.int64)
+        nt = 0
+        for t in range(k):
+            if buf_v[t] == kth:
+                tied[nt] = buf_o[t]
+                nt += 1
+        tied = np.sort(tied[:nt])
+        limit = tied[need - 1] if need > 0 else -1
+        kk = 0
+        for t in range(k):
+            v = buf_v[t]
+            if v > kth or (v == kth and buf_o[t] <= limit):
+                buf_v[kk] = v
+                buf_s[kk] = buf_s[t]
+                buf_o[kk] = buf_o[t]
+                kk += 1
+        k = kk
+    for t in range(k):
+        o = buf_o[t]
+        out_flat[base + t] = min(i, o) * n + max(i, o)
+        out_val[base + t] = buf_v[t]
+        out_score[base + t] = buf_s[t]
+    return k
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def select(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, col_ok, sample, key0,
+           tau, cap, sc, out_flat, out_val, out_score, out_count, pos_count):
+    """Per seed ``seeds[r]``: its positive candidates (see :func:`_collect`), the best ``cap``
+    of them with value >= ``tau`` at ``out_*[r * cap:]`` (``out_count[r]`` of them) and the
+    number of positive candidates in ``pos_count[r]``. The value is the score, or the
+    sampling key when ``sample``."""
+    n = row_ok.size
+    n_chunks = sc[0].shape[0]
+    for c in prange(n_chunks):
+        s = _chunk(sc, c)
+        row = s[16]
+        for r in range(c, seeds.size, n_chunks):
+            i = seeds[r]
+            lo = i if upper else -1
+            nw = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
+            m = _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, g, s, row)
+            row[i] = 0.0
+            seed_reset(i, nw, g, s)
+            pos_count[r] = m
+            out_count[r] = _emit(i, m, n, cap, tau, s, out_flat, out_val, out_score, r * cap)
+
+
+@njit(cache=True, nogil=True)
+def factor_table(deg, psi):
+    """The factor tables of :func:`wedge_codes` alone (for the direct kernel)."""
+    n = deg.size
+    t_ptr = np.zeros(n + 1, np.int64)
+    for a in range(n):
+        t_ptr[a + 1] = t_ptr[a] + deg[a] + 2
+    table = np.zeros(t_ptr[n], np.float64)
+    for a in range(n):
+        ka = deg[a]
+        for d in range(ka):
+            table[t_ptr[a] + d] = np.sqrt(node_factor(psi, ka, d, ka - d - 1))
+    return t_ptr, table
