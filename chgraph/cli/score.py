@@ -8,6 +8,9 @@ ranking in index order. ``u`` and ``v`` are the file's node ids (a layer's input
 labels, a graph's node labels) or, where the file has none (``.npz``, chgraph GraphML/edge
 lists), the input and output indices of the layer.
 
+A progress bar (on a terminal) follows the seed nodes of a graph; a graph of a million links
+takes about a minute on two cores (see the README).
+
 Usage::
 
     chgraph score karate.graphml --top 10
@@ -21,6 +24,7 @@ import io
 
 from ._common import CLIError, check_output, describe, node_labels, read_input, select_network
 from ._common import non_negative_int as _non_negative_int
+from ._progress import ProgressBar
 
 __all__ = ["add_parser", "run", "ranked_links", "OUTPUTS"]
 
@@ -50,8 +54,11 @@ def add_parser(commands):
     return p
 
 
-def ranked_links(net, bipartite: bool, method: str = "CH3-L3", top: int = 20):
+def ranked_links(net, bipartite: bool, method: str = "CH3-L3", top: int = 20, progress=None):
     """``(rows, cols, scores, n_candidates)``: the ``top`` best candidates (0 = all).
+
+    On a graph, ``progress(done, total)`` is called after each block of seed nodes; the work
+    follows the L3 (or L2) paths and memory stays ``O(n + m)`` per thread plus ``O(top)``.
 
     >>> import numpy as np
     >>> from chgraph import BipartiteLayer
@@ -67,7 +74,8 @@ def ranked_links(net, bipartite: bool, method: str = "CH3-L3", top: int = 20):
     else:
         n_candidates = net.n_nodes * (net.n_nodes - 1) // 2 - net.n_links
     k = n_candidates if top == 0 else min(top, n_candidates)
-    rows, cols, scores = top_k_links(net, k, method, bipartite=bipartite, ties="index")
+    rows, cols, scores = top_k_links(net, k, method, bipartite=bipartite, ties="index",
+                                     progress=progress)
     return rows, cols, scores, n_candidates
 
 
@@ -77,10 +85,14 @@ def run(args) -> int:
     out = check_output(args.out, OUTPUTS) if args.out else None
     source, obj = read_input(args.graph)
     name, net, bipartite = select_network(obj, args.layer, source)
+    bar = ProgressBar(f"scoring {describe(net, bipartite)}")
     try:
-        rows, cols, scores, n_candidates = ranked_links(net, bipartite, args.method, args.top)
+        rows, cols, scores, n_candidates = ranked_links(net, bipartite, args.method, args.top,
+                                                        progress=bar)
     except ValueError as exc:
         raise CLIError(str(exc)) from None
+    finally:
+        bar.close()
     row_labels, col_labels = node_labels(net, bipartite)
     u = rows.tolist() if row_labels is None else [row_labels[i] for i in rows.tolist()]
     v = cols.tolist() if col_labels is None else [col_labels[j] for j in cols.tolist()]

@@ -68,7 +68,8 @@ class EvaluationResult:
 
 def evaluate(graph, methods=DEFAULT_METHODS, fraction: float = 0.1, n_repeats: int = 10,
              seed: int = 0, *, bipartite: bool | None = None, n_negatives: int | None = None,
-             keep_nodes: bool = False, internal_degree: str = "path") -> EvaluationResult:
+             keep_nodes: bool = False, internal_degree: str = "path",
+             progress=None) -> EvaluationResult:
     """Evaluate link predictors by repeated random hold-out of links.
 
     Repeat ``r`` holds out ``fraction`` of the links with :func:`holdout_split` and seed
@@ -101,6 +102,8 @@ def evaluate(graph, methods=DEFAULT_METHODS, fraction: float = 0.1, n_repeats: i
         See :func:`holdout_split`.
     internal_degree : {"path", "community"}
         See :func:`chgraph.link_scores`.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each (repeat, method).
 
     Returns
     -------
@@ -138,6 +141,8 @@ def evaluate(graph, methods=DEFAULT_METHODS, fraction: float = 0.1, n_repeats: i
             row.update({name: metric(y_true, scores) for name, metric in METRICS.items()})
             row["seconds"] = time.perf_counter() - start
             rows.append(row)
+            if progress is not None:
+                progress(len(rows), int(n_repeats) * len(methods))
     settings = {"methods": methods, "fraction": fraction, "n_repeats": int(n_repeats),
                 "seed": int(seed), "bipartite": bipartite, "n_negatives": n_negatives,
                 "keep_nodes": keep_nodes, "internal_degree": internal_degree}

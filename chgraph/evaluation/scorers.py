@@ -107,10 +107,7 @@ def score_pairs(train, method: str, rows, cols, *, internal_degree: str = "path"
             return _by_blocks(scorer.kernel_rows_dense, cols, rows, n_rows)
         return _by_blocks(scorer.kernel_rows_dense, rows, cols, n_cols)
     scorer = UnipartiteScorer(train, predictor, _check_internal(internal_degree))
-    low, high = np.minimum(rows, cols), np.maximum(rows, cols)
-    scores = _by_blocks(lambda r: scorer.rows(r, upper_only=True), low, high, n_cols)
-    scores[low == high] = 0.0
-    return scores
+    return scorer.pairs(rows, cols)  # seed by seed, O(n) memory per thread
 
 
 def _by_blocks(dense_rows, keys: np.ndarray, other: np.ndarray, width: int) -> np.ndarray:

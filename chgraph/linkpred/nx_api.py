@@ -15,7 +15,8 @@ __all__ = ["predict_links"]
 
 def predict_links(G, method: str = "CH3-L3", ebunch: Iterable | None = None, *,
                   bipartite: bool | None = None,
-                  internal_degree: str = "path") -> Iterator[tuple]:
+                  internal_degree: str = "path",
+                  positive_only: bool = False) -> Iterator[tuple]:
     """Cannistraci-Hebb scores of node pairs of a networkx graph, as ``(u, v, score)``.
 
     Like networkx's link-prediction functions (``nx.resource_allocation_index`` and the
@@ -30,14 +31,21 @@ def predict_links(G, method: str = "CH3-L3", ebunch: Iterable | None = None, *,
     method : str
         Predictor name, e.g. ``"CH3-L3"`` (default), ``"CH2-L2"``, ``"RA-L3"``.
     ebunch : iterable of (u, v) pairs, optional
-        The pairs to score. Default: every candidate, i.e. ``nx.non_edges(G)`` for a
-        unipartite graph, every input-output non-link for a bipartite one. A pair that is
+        The pairs to score. Default: every candidate, i.e. the pairs of ``nx.non_edges(G)``
+        for a unipartite graph (``u`` before ``v`` in node order, generated lazily: a block
+        of seed nodes at a time, only the pairs joined by a path cost work, the others score
+        0), every input-output non-link for a bipartite one. Given pairs are scored in time
+        following their seeds' paths and ``O(n)`` memory per thread. A pair that is
         already a link, a self-pair, an unknown node (``networkx.NodeNotFound``) or, on a
         bipartite graph, two nodes of the same side is an error: none of them has a score.
     bipartite : bool, optional
         Force the reading of ``G``.
     internal_degree : {"path", "community"}
         See :func:`chgraph.link_scores`.
+    positive_only : bool
+        Unipartite graphs without ``ebunch``: yield only the pairs with a positive score
+        (the pairs joined by a path), in node order; time and output then follow the paths,
+        not the ``n^2`` pairs.
 
     Returns
     -------
@@ -54,9 +62,9 @@ def predict_links(G, method: str = "CH3-L3", ebunch: Iterable | None = None, *,
     [(0, 3, 1.0)]
     >>> [(u, v, round(s, 3)) for u, v, s in predict_links(G, "RA-L2")]
     [(0, 2, 0.5), (0, 3, 0.0), (1, 3, 0.5)]
+    >>> list(predict_links(G, "CN-L2", positive_only=True))
+    [(0, 2, 1.0), (1, 3, 1.0)]
     """
-    import networkx as nx
-
     if not _is_networkx(G):
         raise TypeError(f"G must be a networkx graph, got {type(G).__name__}")
     if G.is_directed():
@@ -87,21 +95,52 @@ def predict_links(G, method: str = "CH3-L3", ebunch: Iterable | None = None, *,
         scorer, width = BipartiteScorer(layer, predictor), layer.shape[1]
     else:
         graph = Graph.from_networkx(G)
+        scorer = UnipartiteScorer(graph, predictor, internal)
+        if ebunch is None:
+            return _all_non_edges(graph, scorer, positive_only)
         index = {n: i for i, n in enumerate(graph.labels)}
-        pairs = [_check_pair(G, pair) for pair in (nx.non_edges(G) if ebunch is None else ebunch)]
-        # score every pair from its lower index, as link_scores does: (u, v) and (v, u) agree
-        idx = [sorted((index[u], index[v])) for u, v in pairs]
-        scorer, width = UnipartiteScorer(graph, predictor, internal), graph.n_nodes
+        pairs = [_check_pair(G, pair) for pair in ebunch]
+        # scored from the lower index, as link_scores does: (u, v) and (v, u) agree
+        idx = np.array([(index[u], index[v]) for u, v in pairs], dtype=np.int64).reshape(-1, 2)
+        scores = scorer.pairs(idx[:, 0], idx[:, 1]).tolist()
+        return iter([(u, v, s) for (u, v), s in zip(pairs, scores, strict=True)])
     idx = np.array(idx, dtype=np.int64).reshape(-1, 2)
     rows, pos = np.unique(idx[:, 0], return_inverse=True)
-    if not rows.size:
-        dense = np.zeros((0, width))
-    elif bipartite:
-        dense = scorer.rows(rows)
-    else:
-        dense = scorer.rows(rows, upper_only=True)
+    dense = scorer.rows(rows) if rows.size else np.zeros((0, width))
     scores = dense[pos, idx[:, 1]].tolist()
     return iter([(u, v, s) for (u, v), s in zip(pairs, scores, strict=True)])
+
+
+def _all_non_edges(graph, scorer, positive_only: bool, block: int = 1024) -> Iterator[tuple]:
+    """Every non-adjacent pair ``(u, v)``, ``u`` before ``v`` in node order, with its score,
+    lazily: a block of seeds at a time, only their paths visited (zeros need no work)."""
+    n = graph.n_nodes
+    labels = graph.labels
+    csr = graph.csr
+    ones = np.ones(n, np.uint8)
+    for start in range(0, n, block):
+        seeds = np.arange(start, min(n, start + block), dtype=np.int64)
+        flat, _, score, _ = scorer.select(seeds, n, -np.inf, upper=True, row_ok=ones,
+                                          col_ok=ones)
+        order = np.argsort(flat)
+        flat, score = flat[order], score[order]
+        if positive_only:
+            us, vs = np.divmod(flat, n)
+            for u, v, s in zip(us.tolist(), vs.tolist(), score.tolist(), strict=True):
+                yield labels[u], labels[v], s
+            continue
+        for u in seeds.tolist():
+            free = np.ones(n - u - 1, bool)
+            nbr = csr.indices[csr.indptr[u]:csr.indptr[u + 1]]
+            free[nbr[nbr > u] - u - 1] = False
+            vs = np.flatnonzero(free) + u + 1
+            vals = np.zeros(vs.size)
+            lo, hi = np.searchsorted(flat, [u * n, (u + 1) * n])
+            if hi > lo:
+                vals[np.searchsorted(vs, flat[lo:hi] - u * n)] = score[lo:hi]
+            lu = labels[u]
+            for v, s in zip(vs.tolist(), vals.tolist(), strict=True):
+                yield lu, labels[v], s
 
 
 def _check_pair(G, pair) -> tuple:
