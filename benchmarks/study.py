@@ -264,6 +264,10 @@ def study_markdown(result: dict, command: str = "", missing: list | None = None)
         text = comparison_markdown({**result, "rows": rows})
         text += "\nOptions of each method (on top of the shared ones): " + "; ".join(
             f"{r['method']}: {r['tag']}" for r in rows) + ".\n"
+        targets = check_targets(rows)
+        if targets:
+            text += ("\nTargets of issue #11 (measured in this study):\n\n"
+                     + "".join(f"- {t}\n" for t in targets))
     shared = ", ".join(f"{k}={v}" for k, v in result["base"].items())
     text += f"\nShared options: {shared or 'the defaults of chsnn.config.TrainConfig'}.\n"
     if missing:
@@ -272,6 +276,45 @@ def study_markdown(result: dict, command: str = "", missing: list | None = None)
     if command:
         text += f"\nCommand: `{command}`\n"
     return text
+
+
+def check_targets(rows: list[dict]) -> list[str]:
+    """PASS / MISS lines for the targets of issue #11 that the rows allow checking: CH-SNN
+    within 0.3 points of dense; above static, SET, RigL and CHT by more than one standard
+    deviation (the larger of the two); synaptic operations >= 50x below dense; about a third
+    or fewer of the hidden neurons live (where percolation is on).
+
+    >>> r = lambda m, a, s, live=1.0: {"method": m, "accuracy_mean": a, "accuracy_std": s,
+    ...                                "sop_ratio": 60.0, "live_mean": live}
+    >>> for line in check_targets([r("dense", 0.95, 0.002), r("chsnn", 0.948, 0.002, 0.3),
+    ...                            r("set", 0.94, 0.005)]):
+    ...     print(line)
+    PASS  CH-SNN - dense = -0.20 points (target >= -0.30)
+    PASS  CH-SNN - set = +0.80 points, more than one std (0.50)
+    PASS  dense / CH-SNN synaptic operations = 60.0x (target >= 50x)
+    PASS  CH-SNN live hidden neurons = 30.0% (paper: about a third or fewer)
+    """
+    by = {r["method"]: r for r in rows}
+    c = by.get("chsnn")
+    if c is None:
+        return []
+    lines = []
+    if "dense" in by:
+        gap = 100 * (c["accuracy_mean"] - by["dense"]["accuracy_mean"])
+        lines.append(f"{'PASS' if gap >= -0.3 else 'MISS'}  CH-SNN - dense = {gap:+.2f} points "
+                     "(target >= -0.30)")
+    for other in ("static", "set", "rigl", "cht"):
+        if other in by:
+            gap = 100 * (c["accuracy_mean"] - by[other]["accuracy_mean"])
+            std = 100 * max(c["accuracy_std"], by[other]["accuracy_std"])
+            lines.append(f"{'PASS' if gap > std else 'MISS'}  CH-SNN - {other} = {gap:+.2f} "
+                         f"points, more than one std ({std:.2f})")
+    if c.get("sop_ratio"):
+        lines.append(f"{'PASS' if c['sop_ratio'] >= 50 else 'MISS'}  dense / CH-SNN synaptic "
+                     f"operations = {c['sop_ratio']:.1f}x (target >= 50x)")
+    lines.append(f"{'PASS' if c['live_mean'] <= 0.34 else 'MISS'}  CH-SNN live hidden neurons "
+                 f"= {100 * c['live_mean']:.1f}% (paper: about a third or fewer)")
+    return lines
 
 
 def plot_curves(result: dict, path) -> Path:
@@ -337,6 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--table", default=None, help="also write the Markdown table here")
     p.add_argument("--status", action="store_true", help="list the runs and their state; "
                    "train nothing")
+    p.add_argument("--no-run", action="store_true", help="write the tables from the finished "
+                   "runs only; train nothing (while the study runs elsewhere)")
     return p
 
 
@@ -374,7 +419,15 @@ def main(argv: list[str] | None = None) -> int:
         print({s: sum(1 for _, x in states if x == s) for s in ("finished", "partial", "missing")})
         return 0
     t0 = time.perf_counter()
-    done, failed = run_study(study, out, workers=args.workers)
+    if args.no_run:
+        done = [(opt, json.loads((out / rel / REPORT).read_text())) for _, opt, rel in runs
+                if run_status(out / rel) == "finished"]
+        failed = []
+    else:
+        done, failed = run_study(study, out, workers=args.workers)
+    if not done:
+        print("study: no finished run yet", file=sys.stderr)
+        return 1
     result = summarize_study(study, done)
     result["failed"] = failed
     result["minutes"] = (time.perf_counter() - t0) / 60
