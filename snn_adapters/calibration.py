@@ -15,13 +15,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from .layers import layer_shape
+
 __all__ = ["layer_input_rows", "SpikeRecorder"]
 
 
 def layer_input_rows(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The inputs of a linear-like layer as a ``[observations, n_in]`` tensor."""
-    n_in = int(module.weight.shape[1])
-    if isinstance(module, nn.Conv1d):
+    n_in = layer_shape(module)[0]
+    if isinstance(module, nn.Conv1d) or getattr(module, "channels_first", False):
         if x.dim() < 2 or x.shape[-2] != n_in:
             raise ValueError(f"Conv1d input {tuple(x.shape)} has no channel axis of size {n_in}")
         x = x.movedim(-2, -1)

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
+from .sparse_linear import SparseLinear
+
 __all__ = [
     "normalize_name",
     "is_linear_like",
@@ -48,13 +50,16 @@ def normalize_name(name: str) -> str:
 
 
 def is_linear_like(module: nn.Module) -> bool:
-    """Whether ``module`` is a linear map the adapters can sparsify.
+    """Whether ``module`` is a linear map the adapters can sparsify (or a
+    :class:`~snn_adapters.SparseLinear`, already sparse).
 
     >>> is_linear_like(nn.Linear(3, 2)), is_linear_like(nn.Conv1d(3, 2, 1))
     (True, True)
     >>> is_linear_like(nn.Conv1d(3, 2, 3)), is_linear_like(nn.Conv2d(3, 2, 1))
     (False, False)
     """
+    if isinstance(module, SparseLinear):
+        return True
     if isinstance(module, nn.Linear):
         return isinstance(getattr(module, "weight", None), torch.Tensor)
     if isinstance(module, nn.Conv1d) and type(module).__name__ != "LazyConv1d":
@@ -70,6 +75,8 @@ def layer_shape(module: nn.Module) -> tuple[int, int]:
     >>> layer_shape(nn.Linear(3, 2)), layer_shape(nn.Conv1d(4, 5, 1))
     ((3, 2), (4, 5))
     """
+    if isinstance(module, SparseLinear):
+        return module.shape
     w = module.weight
     return int(w.shape[1]), int(w.shape[0])
 
@@ -134,7 +141,9 @@ class ForwardOrderRecorder:
         seen = set()
         for raw, mod in model.named_modules():
             w = getattr(mod, "weight", None)
-            if id(mod) in seen or not isinstance(w, torch.Tensor) or w.dim() < 2:
+            weighted = isinstance(mod, SparseLinear) or (isinstance(w, torch.Tensor)
+                                                         and w.dim() >= 2)
+            if id(mod) in seen or not weighted:
                 continue
             seen.add(id(mod))
             self._handles.append(mod.register_forward_pre_hook(self._make_hook(normalize_name(raw))))

@@ -32,6 +32,7 @@ import time
 import warnings
 
 import numpy as np
+import scipy.sparse as sp_sparse
 import torch
 from torch import nn
 
@@ -40,26 +41,21 @@ from chgraph.evolution import (
     EvolutionSchedule,
     evolve_links,
     n_links_for,
-    random_equal_degree,
+    normal_on_links,
+    random_equal_degree_links,
     spike_correlation,
     sscti_topology,
-    sswi,
-    swi,
+    sswi_std,
+    swi_std,
 )
 
+from . import storage
 from .calibration import SpikeRecorder
 from .chains import check_chains, infer_chains
 from .distributed import _dist, _rank, _share
-from .layers import ForwardOrderRecorder, find_linear_layers, layer_shape, weight_2d
-from .masks import (
-    apply_mask,
-    change_links,
-    get_mask,
-    layer_links,
-    optimizer_state_tensors,
-    set_mask,
-    zero_optimizer_state,
-)
+from .layers import ForwardOrderRecorder, find_linear_layers, layer_shape
+from .masks import apply_mask, get_mask, optimizer_state_tensors, set_mask, zero_optimizer_state
+from .sparse_linear import BACKENDS
 from .state import STATE_VERSION, parse_state
 
 __all__ = ["CHSNN"]
@@ -116,6 +112,18 @@ class CHSNN:
         Randomness of topology and weights (default: fresh entropy).
     max_calibration_observations : int
         Rows (sample x time step) of the first layer's input kept by :meth:`calibrate`.
+    execution : {"masked", "sparse"}
+        How the sparse layers are stored and run. ``"masked"`` (default): the layers stay
+        as they are, dense weights with a ``weight_mask`` buffer, gradients of pruned weights
+        zeroed before every optimiser step (a drop-in that changes nothing else in the
+        model). ``"sparse"``: every sparse layer is replaced in the model (and its weight in
+        the optimiser, with its state) by a :class:`~snn_adapters.SparseLinear` that stores
+        only its links; training and inference then cost what the links cost. Build the
+        sparsifier before wrapping the model in ``DistributedDataParallel`` (it replaces
+        parameters). Masked and sparse runs of the same seed start from the same topology
+        and weights.
+    backend : {"auto", "numba", "torch"}
+        The products of sparse layers (see :mod:`snn_adapters.sparse_linear`).
     **schedule_options
         Further :class:`chgraph.evolution.EvolutionSchedule` fields (``zeta``, ``removal``,
         ``regrowth``, ``end_fraction``, ``early_stop_overlap``, ...).
@@ -149,6 +157,7 @@ class CHSNN:
                  exclude=None, sparse_classifier: bool = False, classifier: str | None = None,
                  theta: float = 1.0, sscti: bool = True, sswi: bool = True, chains=None,
                  seed=None, max_calibration_observations: int = 200_000,
+                 execution: str = "masked", backend: str = "auto",
                  **schedule_options) -> None:
         # -- validate everything before touching the model ---------------------------------
         if not isinstance(model, nn.Module):
@@ -165,6 +174,14 @@ class CHSNN:
             raise ValueError(f"theta must be a positive finite number, got {theta!r}")
         if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral):
             raise TypeError(f"total_steps must be an integer, got {type(total_steps).__name__}")
+        if execution not in storage.EXECUTIONS:
+            raise ValueError(f"execution must be one of {storage.EXECUTIONS}, got {execution!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        if execution == "sparse" and isinstance(
+                model, torch.nn.parallel.DistributedDataParallel):
+            raise ValueError("execution='sparse' replaces the sparse layers' parameters: build "
+                             "CHSNN on the bare model, then wrap it in DistributedDataParallel")
         if update_interval is None:
             update_interval = max(1, int(total_steps) // 100)
         template = EvolutionSchedule(total_steps=int(total_steps),
@@ -207,6 +224,7 @@ class CHSNN:
         self._chains: list[list[str]] | None = chains
         self._schedules = None if chains is None else [template] * len(chains)
         self._pending_scores: dict[str, np.ndarray] = {}
+        self._new_links: dict[str, np.ndarray] = {}
         self.step_count = 0
         self.history: list[dict] = []
         self.last_stats: dict | None = None
@@ -215,31 +233,37 @@ class CHSNN:
         self._opt_steps_seen = 0
 
         # -- initial topology and weights (rank 0 decides) ----------------------------------
+        self.execution, self.backend = execution, backend
         init = None
         if _rank() == 0:
             init = {"layers": {}, "rng": None}
             for name, mod in layers:
-                shape = layer_shape(mod)
-                old = get_mask(mod)
+                shape = storage.layer_shape_of(mod)
                 k = n_links_for(shape, self.sparsity)
-                if (old is not None and old.dtype == torch.bool and old.shape == mod.weight.shape
-                        and int(old.count_nonzero()) == k):
+                if self._adoptable(mod, k):
                     continue  # adopt the existing topology and weights
-                mask = random_equal_degree(shape, self.sparsity, self._rng)
-                init["layers"][name] = (mask, swi(mask, self._rng))
+                links = random_equal_degree_links(shape, self.sparsity, self._rng)
+                std = swi_std(shape[0], 1.0 - k / (shape[0] * shape[1]))
+                init["layers"][name] = (links, normal_on_links(k, std, self._rng))
             init["rng"] = self._rng.bit_generator.state
         init = _share(init)
         self._rng.bit_generator.state = init["rng"]
+        raw_names = {}
+        for raw, mod in model.named_modules():
+            raw_names.setdefault(id(mod), raw)
         with torch.no_grad():
             for name, mod in layers:
+                mod = storage.convert_layer(model, raw_names[id(mod)], mod, execution,
+                                            optimizer, backend)
+                self._layers[name] = mod
                 if name in init["layers"]:
-                    mask, w = init["layers"][name]
-                    self._write_layer(mod, mask, w)
-                else:
+                    storage.write_links(mod, optimizer, *init["layers"][name])
+                elif not storage.is_sparse(mod):
                     set_mask(mod, get_mask(mod))
                     apply_mask(mod)
-                zero_optimizer_state(optimizer, mod.weight, ~get_mask(mod))
+                    zero_optimizer_state(optimizer, mod.weight, ~get_mask(mod))
         self._check_consistency("initialisation")
+        self._arm_dense_gradients(1)
 
         self._opt_hook = optimizer.register_step_post_hook(self._on_optimizer_step)
         self._grad_hook = optimizer.register_step_pre_hook(self._mask_gradients)
@@ -247,13 +271,23 @@ class CHSNN:
 
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod
-    def _write_layer(mod: nn.Module, mask: np.ndarray, weights: np.ndarray | None) -> None:
-        """Write an engine-orientation mask (and weights) into a layer."""
-        set_mask(mod, torch.from_numpy(np.ascontiguousarray(mask.T)))
-        if weights is not None:
-            w = torch.from_numpy(np.ascontiguousarray(weights.T))
-            mod.weight.copy_(w.reshape(mod.weight.shape).to(mod.weight.dtype))
-        apply_mask(mod)
+    def _adoptable(mod: nn.Module, k: int) -> bool:
+        """Whether a layer already carries a topology of ``k`` links (a copied sparse model)."""
+        if storage.is_sparse(mod):
+            return mod.n_links == k
+        old = get_mask(mod)
+        return (old is not None and old.dtype == torch.bool and old.shape == mod.weight.shape
+                and int(old.count_nonzero()) == k)
+
+    def _arm_dense_gradients(self, step: int) -> None:
+        """RigL on sparse layers: the backward pass of optimiser step ``step`` computes the
+        dense gradient when that step updates the topology (never otherwise)."""
+        want = self._template.regrowth == "scores" and self._template.should_update(step)
+        for mod in self._layers.values():
+            if storage.is_sparse(mod):
+                mod.capture_dense_grad = want
+                if not want:
+                    mod.dense_grad = None
 
     def _on_optimizer_step(self, optimizer, args, kwargs) -> None:
         self._opt_steps += 1
@@ -269,14 +303,19 @@ class CHSNN:
         if self._template.regrowth == "scores" and self._template.should_update(
                 self.step_count + 1) and _rank() == 0:
             # RigL: regrowth scores are the magnitudes of the dense gradients of the update
-            # step, taken before the pruned entries are zeroed
-            self._pending_scores = {
-                name: mod.weight.grad.reshape(mod.weight.shape[0], -1).abs().float().cpu()
-                .numpy().T
-                for name, mod in self._layers.items() if mod.weight.grad is not None}
+            # step, taken before the pruned entries are zeroed (sparse layers computed them in
+            # their backward pass, see _arm_dense_gradients)
+            self._pending_scores = {}
+            for name, mod in self._layers.items():
+                if storage.is_sparse(mod):
+                    if mod.dense_grad is not None:
+                        self._pending_scores[name] = mod.dense_grad.abs().float().cpu().numpy()
+                elif mod.weight.grad is not None:
+                    self._pending_scores[name] = (mod.weight.grad.reshape(
+                        mod.weight.shape[0], -1).abs().float().cpu().numpy().T)
         with torch.no_grad():
             for name, mod in self._layers.items():
-                grad = mod.weight.grad
+                grad = None if storage.is_sparse(mod) else mod.weight.grad
                 if grad is not None:
                     keep = self._keep_factor(name, mod)
                     grad.mul_(keep if grad.dtype == keep.dtype else keep.to(grad.dtype))
@@ -295,22 +334,40 @@ class CHSNN:
         return rec.order if rec is not None and rec.done else None
 
     def masks(self) -> dict[str, torch.Tensor]:
-        """The mask buffers ``(out, in)`` (torch orientation) by layer name."""
-        return {n: get_mask(self._layers[n]) for n in self.layer_names}
+        """The boolean masks ``(out, in)`` (torch orientation) by layer name: the mask buffers
+        of masked layers, made from the links for sparse ones."""
+        return {n: storage.layer_mask(self._layers[n]) for n in self.layer_names}
+
+    def layer_links(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Every sparse layer's links (engine flat indices ``i * n_out + o``, ascending) and
+        their weights, as numpy arrays, by layer name in forward order: the topology in the
+        engine's terms, in either execution mode, without dense matrices."""
+        return {n: storage.layer_links(self._layers[n]) for n in self.layer_names}
+
+    def layers(self) -> dict[str, nn.Module]:
+        """The sparse layer modules by name (``SparseLinear`` in sparse execution)."""
+        return {n: self._layers[n] for n in self.layer_names}
 
     def graphs(self) -> dict[str, BipartiteLayer]:
         """The current sparse layers as :class:`chgraph.BipartiteLayer` (``n_in x n_out``)."""
-        return {n: BipartiteLayer(m.reshape(m.shape[0], m.shape[1]).T.cpu().numpy())
-                for n, m in self.masks().items()}
+        out = {}
+        for n, (links, _) in self.layer_links().items():
+            n_in, n_out = storage.layer_shape_of(self._layers[n])
+            i, o = np.divmod(links, n_out)
+            out[n] = BipartiteLayer(sp_sparse.csr_matrix(
+                (np.ones(links.size, dtype=np.int8), (i, o)), shape=(n_in, n_out)))
+        return out
 
     def sparsity_report(self) -> dict:
         """Sparsity over the sparse layers and over all parameters of the model.
 
-        ``all_parameters`` counts every parameter (biases, dense layers) and the links.
+        ``all_parameters`` counts every parameter (biases, dense layers) and the links, the
+        sparse layers at their dense size (so both execution modes report the same).
         """
-        links = sum(int(get_mask(m).count_nonzero()) for m in self._layers.values())
-        sparse_total = sum(m.weight.numel() for m in self._layers.values())
-        total = sum(p.numel() for p in self.model.parameters())
+        links = sum(storage.n_links(m) for m in self._layers.values())
+        sparse_total = sum(math.prod(storage.layer_shape_of(m)) for m in self._layers.values())
+        stored = sum(storage.values_param(m).numel() for m in self._layers.values())
+        total = sum(p.numel() for p in self.model.parameters()) - stored + sparse_total
         present = total - sparse_total + links
         return {"sparse_layers": 1.0 - links / sparse_total,
                 "all_parameters": 1.0 - present / total if total else 0.0,
@@ -363,14 +420,18 @@ class CHSNN:
             return None
         self._opt_steps_seen = self._opt_steps
         self.step_count += 1
+        stats = None
         if self._template.should_update(self.step_count):
-            return self._evolve(self.step_count)
-        return None
+            stats = self._apply_update(self._decide_update(self.step_count))
+        self._arm_dense_gradients(self.step_count + 1)
+        return stats
 
     @torch.no_grad()
     def apply_masks(self) -> None:
         """Zero every pruned weight and its optimizer state now (e.g. after editing weights)."""
         for name, mod in self._layers.items():
+            if storage.is_sparse(mod):
+                continue  # nothing is stored off the links
             keep = self._keep_factor(name, mod)
             mod.weight.mul_(keep)
             for value in optimizer_state_tensors(self.optimizer, mod.weight):
@@ -392,22 +453,25 @@ class CHSNN:
         """The links written by the last update, while the mask buffer is unchanged since
         (same tensor, same in-place version); ``None`` otherwise."""
         cached = self._link_cache.get(name)
-        if cached is None or cached[0] != _mask_version(get_mask(mod)):
+        if storage.is_sparse(mod) or cached is None or cached[0] != _mask_version(get_mask(mod)):
             return None
         return cached[1]
 
-    def _evolve(self, step: int) -> dict:
+    def _decide_update(self, step: int) -> dict:
+        """Rank 0 asks the engine for the topology update of ``step`` (removed and regrown
+        links of every layer, statistics); the result is shared with every rank."""
         if self._chains is None:
             self._chains = self._build_chains()
             self._schedules = [self._template] * len(self._chains)
-        result, new_links = None, {}
+        result = None
+        self._new_links = {}
         if _rank() == 0:
             layers_out, schedules, chain_stats = {}, [], []
             seconds = {}
             t0 = time.perf_counter()
             for ci, chain in enumerate(self._chains):
                 mods = [self._layers[n] for n in chain]
-                links, weights = zip(*(layer_links(m, self._known_links(n, m))
+                links, weights = zip(*(storage.layer_links(m, self._known_links(n, m))
                                        for n, m in zip(chain, mods, strict=True)), strict=True)
                 scores = None
                 if self._template.regrowth == "scores":
@@ -416,7 +480,7 @@ class CHSNN:
                         raise RuntimeError(f"CHSNN: regrowth='scores' needs the gradients of "
                                            f"{missing} at the update step; none were seen")
                     scores = [self._pending_scores[n] for n in chain]
-                res = evolve_links([layer_shape(m) for m in mods], links, weights,
+                res = evolve_links([storage.layer_shape_of(m) for m in mods], links, weights,
                                    self._schedules[ci], step, self._rng,
                                    dense=[False] * len(chain), regrowth_scores=scores)
                 schedules.append(res.schedule.to_dict())
@@ -426,29 +490,37 @@ class CHSNN:
                     d = st.to_dict()
                     d["layer"] = name
                     layers_out[name] = (removed, regrown, d)
-                    new_links[name] = now
-                hidden = [(self._layers[chain[s.layer]].weight.shape[1], s.live_inputs)
-                          for s in res.stats[1:]]
+                    self._new_links[name] = now
+                hidden = [(storage.layer_shape_of(self._layers[chain[s.layer]])[0],
+                           s.live_inputs) for s in res.stats[1:]]
                 chain_stats.append(hidden)
                 for k, v in res.seconds.items():
                     seconds[k] = seconds.get(k, 0.0) + v
                 zeta, temp = res.zeta, res.temperature
             seconds["adapter"] = time.perf_counter() - t0 - seconds["total"]
-            result = {"layers": layers_out, "schedules": schedules, "hidden": chain_stats,
-                      "seconds": seconds, "zeta": zeta, "temperature": temp,
-                      "rng": self._rng.bit_generator.state}
+            result = {"step": step, "layers": layers_out, "schedules": schedules,
+                      "hidden": chain_stats, "seconds": seconds, "zeta": zeta,
+                      "temperature": temp, "rng": self._rng.bit_generator.state}
         self._pending_scores = {}
-        result = _share(result)
+        return _share(result)
+
+    def _apply_update(self, result: dict) -> dict:
+        """Every rank writes the shared update into its layers (masked or sparse storage) and
+        records the step's statistics."""
         t0 = time.perf_counter()
+        step = result["step"]
         self._rng.bit_generator.state = result["rng"]
         self._schedules = [EvolutionSchedule.from_dict(d) for d in result["schedules"]]
         self._link_cache = {}
         for name, (removed, regrown, _) in result["layers"].items():
             mod = self._layers[name]
-            lost, new = change_links(mod, self.optimizer, removed, regrown)
+            changed = storage.apply_change(mod, self.optimizer, removed, regrown)
+            if changed is None:  # a sparse layer: no mask buffer, no gradient factor
+                continue
+            lost, new = changed
             version = _mask_version(get_mask(mod))
-            if name in new_links:  # rank 0 remembers the links for the next update
-                self._link_cache[name] = (version, new_links[name])
+            if name in self._new_links:  # rank 0 remembers the links for the next update
+                self._link_cache[name] = (version, self._new_links[name])
             cached = self._keep_cache.pop(name, None)
             like = (mod.weight.dtype, mod.weight.device)
             if cached is not None and cached[0][2:] == like:
@@ -456,6 +528,7 @@ class CHSNN:
                 keep.view(-1)[lost] = 0
                 keep.view(-1)[new] = 1
                 self._keep_cache[name] = ((*version, *like), keep)
+        self._new_links = {}
         result["seconds"]["adapter"] = (result["seconds"].get("adapter", 0.0)
                                         + time.perf_counter() - t0)
         self._check_consistency(f"step {step}")
@@ -517,21 +590,23 @@ class CHSNN:
         if _rank() == 0:
             out = {}
             for name, mod in self._layers.items():
-                shape = layer_shape(mod)
+                n_in, n_out = storage.layer_shape_of(mod)
                 if name == first and self.sscti:
                     corr = spike_correlation(rec.first_layer_rows())
-                    mask = sscti_topology(corr, shape[1], self.sparsity)
+                    links = np.flatnonzero(sscti_topology(corr, n_out, self.sparsity))
                 else:
-                    mask = get_mask(mod).reshape(shape[1], shape[0]).cpu().numpy().T
+                    links = storage.layer_links(mod)[0]
+                s_struct = 1.0 - links.size / (n_in * n_out)
                 if not self.sswi:
-                    w = weight_2d(mod).detach().float().cpu().numpy().T * mask
-                elif name == first:
-                    w = sswi(mask, "first", self._rng, st=1.0 - rates[first])
-                elif name == self.classifier:
-                    w = sswi(mask, "last", self._rng, theta=self.theta)
+                    w = None  # the present weights stay (0 on new links)
                 else:
-                    w = sswi(mask, "hidden", self._rng, theta=self.theta)
-                out[name] = (mask, w)
+                    position = ("first" if name == first else
+                                "last" if name == self.classifier else "hidden")
+                    std = sswi_std(position, n_in, s_struct,
+                                   st=1.0 - rates[first] if position == "first" else None,
+                                   theta=None if position == "first" else self.theta)
+                    w = normal_on_links(links.size, std, self._rng)
+                out[name] = (links, w)
             payload = {"layers": out, "rng": self._rng.bit_generator.state,
                        "info": {"first_layer": first, "rates": rates, "binary": rec.binary,
                                 "observations": int(rec._n_rows), "theta": self.theta,
@@ -539,11 +614,8 @@ class CHSNN:
         payload = _share(payload)
         self._rng.bit_generator.state = payload["rng"]
         with torch.no_grad():
-            for name, (mask, w) in payload["layers"].items():
-                mod = self._layers[name]
-                self._write_layer(mod, mask, w)
-                zero_optimizer_state(self.optimizer, mod.weight,
-                                     torch.ones_like(get_mask(mod)))
+            for name, (links, w) in payload["layers"].items():
+                storage.write_links(self._layers[name], self.optimizer, links, w)
         self.calibration = payload["info"]
         self._check_consistency("calibration")
 
@@ -552,7 +624,7 @@ class CHSNN:
         """An int64 checksum ``[links, sum of indices, sum of hashed indices]`` of all masks."""
         parts = []
         for i, name in enumerate(sorted(self._layers)):
-            idx = torch.nonzero(get_mask(self._layers[name]).flatten()).flatten()
+            idx = storage.engine_link_tensor(self._layers[name])
             parts.append(torch.stack([
                 torch.tensor(idx.numel(), device=idx.device),
                 (idx * (i + 1)).sum(),

@@ -1,0 +1,206 @@
+"""Applying topology to a layer, in either execution mode.
+
+``execution="masked"``: the layer keeps its dense ``weight`` and a boolean ``weight_mask``
+buffer (:mod:`snn_adapters.masks`); ``execution="sparse"``: the layer is a
+:class:`~snn_adapters.sparse_linear.SparseLinear` holding only its links. The sparsifier
+decides topologies in the engine's terms (links as flat indices ``i * n_out + o``, ascending,
+and their weights) and these functions write them into whichever storage the layer has; every
+rank of a distributed run applies the same decision.
+
+The optimiser's state follows the storage: dense tensors of the weight's shape for a masked
+layer, one entry per link for a sparse one; :func:`swap_parameter` moves it between the two.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .links import links_to_mask, mask_to_links, torch_flat_index
+from .masks import (
+    apply_mask,
+    change_links,
+    get_mask,
+    optimizer_state_tensors,
+    set_mask,
+)
+from .masks import layer_links as masked_layer_links
+from .sparse_linear import SparseLinear
+
+__all__ = ["EXECUTIONS", "is_sparse", "layer_shape_of", "layer_links", "write_links",
+           "apply_change", "n_links", "layer_mask", "engine_link_tensor", "swap_parameter",
+           "convert_layer", "values_param"]
+
+EXECUTIONS = ("masked", "sparse")
+
+
+def is_sparse(mod: nn.Module) -> bool:
+    return isinstance(mod, SparseLinear)
+
+
+def values_param(mod: nn.Module) -> torch.nn.Parameter:
+    """The trainable weight tensor of a layer (``weight`` or ``weight_values``)."""
+    return mod.weight_values if is_sparse(mod) else mod.weight
+
+
+def layer_shape_of(mod: nn.Module) -> tuple[int, int]:
+    """``(n_in, n_out)`` of a masked or sparse layer."""
+    if is_sparse(mod):
+        return mod.shape
+    w = mod.weight
+    return int(w.shape[1]), int(w.shape[0])
+
+
+def n_links(mod: nn.Module) -> int:
+    return mod.n_links if is_sparse(mod) else int(get_mask(mod).count_nonzero())
+
+
+@torch.no_grad()
+def layer_links(mod: nn.Module, known: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Links (ascending engine flat indices) and their weights as numpy arrays."""
+    if is_sparse(mod):
+        w = mod.weight_values.detach()
+        if w.dtype not in (torch.float32, torch.float64):
+            w = w.float()
+        return mod.links(), w.cpu().numpy().copy()
+    return masked_layer_links(mod, known)
+
+
+def layer_mask(mod: nn.Module) -> torch.Tensor:
+    """The boolean ``(out, in)`` mask (made from the links for a sparse layer)."""
+    return mod.dense_mask() if is_sparse(mod) else get_mask(mod).reshape(
+        mod.weight.shape[0], -1)
+
+
+def engine_link_tensor(mod: nn.Module) -> torch.Tensor:
+    """The links as an int64 tensor of engine flat indices on the layer's device."""
+    if is_sparse(mod):
+        return mod.weight_links
+    n_in = mod.weight.shape[1]
+    n_out = mod.weight.shape[0]
+    idx = torch.nonzero(get_mask(mod).reshape(-1)).flatten()
+    return (idx % n_in) * n_out + idx // n_in
+
+
+@torch.no_grad()
+def write_links(mod: nn.Module, optimizer, links: np.ndarray, weights: np.ndarray | None
+                ) -> None:
+    """Give the layer these links (and weights; ``None`` keeps the present weight of links
+    that existed and 0 for new ones); the optimiser state of the layer's weight is zeroed."""
+    shape = layer_shape_of(mod)
+    links = np.asarray(links, dtype=np.int64)
+    if weights is None:
+        old, old_w = layer_links(mod)
+        pos = np.clip(np.searchsorted(old, links), 0, max(old.size - 1, 0))
+        found = old[pos] == links if old.size else np.zeros(links.size, dtype=bool)
+        weights = np.where(found, old_w[pos] if old.size else 0.0, 0.0)
+    param = values_param(mod)
+    values = torch.as_tensor(np.asarray(weights)).to(device=param.device, dtype=param.dtype)
+    if is_sparse(mod):
+        if links.size != mod.n_links:
+            raise ValueError(f"write_links: {links.size} links for a layer of {mod.n_links}")
+        mod.weight_links.copy_(torch.from_numpy(links).to(mod.weight_links.device))
+        mod.weight_values.copy_(values)
+    else:
+        set_mask(mod, links_to_mask(links, shape, param.device))
+        param.zero_()
+        param.view(-1)[torch_flat_index(links, shape, param.device)] = values
+        apply_mask(mod)
+    for value in optimizer_state_tensors(optimizer, param):
+        value.zero_()
+
+
+@torch.no_grad()
+def apply_change(mod: nn.Module, optimizer, removed: np.ndarray, regrown: np.ndarray):
+    """Apply an evolution step: ``removed`` links leave, ``regrown`` links enter with weight 0
+    and zero optimiser state; the weights and optimiser state of the surviving links are
+    kept exactly. Masked layers: :func:`~snn_adapters.masks.change_links` (returns its index
+    pair); sparse layers: the link list is rebuilt in place (same number of links) and the
+    values and every per-link state tensor are permuted to the new order."""
+    if not is_sparse(mod):
+        return change_links(mod, optimizer, removed, regrown)
+    old = mod.weight_links.cpu().numpy()
+    removed = np.asarray(removed, dtype=np.int64)
+    regrown = np.asarray(regrown, dtype=np.int64)
+    survives = ~np.isin(old, removed)
+    new = np.concatenate([old[survives], regrown])
+    order = np.argsort(new, kind="stable")
+    new = new[order]
+    if new.size != old.size or (new.size and np.any(new[1:] == new[:-1])):
+        raise RuntimeError(f"apply_change: the update does not keep the layer's {old.size} "
+                           "distinct links")
+    # source position (in the old order) of every new link, -1 for regrown links
+    src = np.concatenate([np.flatnonzero(survives), np.full(regrown.size, -1)])[order]
+    keep = src >= 0
+    device = mod.weight_values.device
+    src_t = torch.from_numpy(src[keep]).to(device)
+    dst_t = torch.from_numpy(np.flatnonzero(keep)).to(device)
+    for t in [mod.weight_values.data, *optimizer_state_tensors(optimizer, mod.weight_values)]:
+        moved = t[src_t]
+        t.zero_()
+        t[dst_t] = moved
+    mod.weight_links.copy_(torch.from_numpy(new).to(mod.weight_links.device))
+    return None
+
+
+def swap_parameter(optimizer, old: torch.Tensor, new: torch.Tensor, convert) -> None:
+    """Put ``new`` in the place of ``old`` in the optimiser's parameter groups; each state
+    tensor of ``old``'s shape becomes ``convert(tensor)``, scalars (Adam's step) are kept."""
+    if optimizer is None:
+        return
+    found = False
+    for group in optimizer.param_groups:
+        for k, p in enumerate(group["params"]):
+            if p is old:
+                group["params"][k] = new
+                found = True
+    if not found:
+        raise ValueError("the optimizer does not hold the layer's weight")
+    state = optimizer.state.pop(old, None)
+    if state:
+        optimizer.state[new] = {
+            key: convert(v) if isinstance(v, torch.Tensor) and v.shape == old.shape else v
+            for key, v in state.items()}
+
+
+def convert_layer(model: nn.Module, raw_name: str, mod: nn.Module, execution: str,
+                  optimizer, backend: str = "auto") -> nn.Module:
+    """The layer in the storage of ``execution`` (converted and put in place in ``model`` and
+    in the optimiser, with its optimiser state, when it is not already)."""
+    from .sparse_linear import replace_module
+
+    if execution not in EXECUTIONS:
+        raise ValueError(f"execution must be one of {EXECUTIONS}, got {execution!r}")
+    if (execution == "sparse") == is_sparse(mod):
+        return mod
+    shape = layer_shape_of(mod)
+    if execution == "sparse":
+        new = SparseLinear.from_module(mod, backend=backend)
+        idx = torch_flat_index(new.links(), shape, mod.weight.device)
+        swap_parameter(optimizer, mod.weight, new.weight_values,
+                       lambda v: v.reshape(-1)[idx].clone())
+    else:
+        new = mod.to_masked()
+        idx = torch_flat_index(mod.links(), shape, mod.weight_values.device)
+
+        def to_dense(v):
+            d = torch.zeros(new.weight.numel(), dtype=v.dtype, device=v.device)
+            d[idx] = v
+            return d.view(new.weight.shape)
+
+        swap_parameter(optimizer, mod.weight_values, new.weight, to_dense)
+    if mod.bias is not None:
+        swap_parameter(optimizer, mod.bias, new.bias, lambda v: v.clone())
+    replace_module(model, raw_name, new)
+    return new
+
+
+def mask_of_state(state: dict, prefix: str) -> np.ndarray | None:
+    """Links (engine flat) of the layer ``prefix`` in a model state dict of either mode."""
+    if prefix + "weight_links" in state:
+        return np.sort(state[prefix + "weight_links"].cpu().numpy().astype(np.int64))
+    if prefix + "weight_mask" in state:
+        return mask_to_links(state[prefix + "weight_mask"])
+    return None
