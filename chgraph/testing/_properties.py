@@ -11,6 +11,7 @@ This module needs hypothesis.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -182,18 +183,27 @@ def input_format(ctx, M, data):
     ctx.details.pop("format", None)
 
 
-def threads(ctx, M, data):
+@contextmanager
+def one_numba_thread():
+    """Run the block with one numba thread, then restore the count."""
     import numba
 
     before = numba.get_num_threads()
+    numba.set_num_threads(1)
     try:
-        numba.set_num_threads(1)
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def threads(ctx, M, data):
+    import numba
+
+    with one_numba_thread():
         one = ctx.scores(M)
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
         ctx.details["numba threads"] = f"1 and {numba.config.NUMBA_NUM_THREADS}"
         many = ctx.scores(M)
-    finally:
-        numba.set_num_threads(before)
     ctx.assert_close(many, one, "the scores depend on the number of threads")
 
 
