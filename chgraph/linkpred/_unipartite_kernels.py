@@ -164,9 +164,17 @@ def wedge_codes(indptr, indices, deg, psi, n_chunks):
 @njit(cache=True, nogil=True)
 def _first_above(indices, lo_pos, hi_pos, lo):
     """First position in the sorted list ``indices[lo_pos:hi_pos]`` holding a node > lo."""
-    if lo < 0:
+    if lo < 0 or lo_pos == hi_pos or indices[lo_pos] > lo:
         return lo_pos
-    return lo_pos + np.searchsorted(indices[lo_pos:hi_pos], lo, side="right")
+    left = lo_pos
+    right = hi_pos
+    while left < right:  # first position with indices[pos] > lo
+        mid = (left + right) >> 1
+        if indices[mid] > lo:
+            right = mid
+        else:
+            left = mid + 1
+    return left
 
 
 @njit(cache=True, nogil=True)
@@ -434,20 +442,31 @@ def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
 # entry points
 # ------------------------------------------------------------------------------------------
 @njit(parallel=True, cache=True, nogil=True)
-def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, sc, out):
-    """``out[r]``: the scores of seed ``rows[r]`` against every node (only ``o > rows[r]``
-    when ``upper``); 0 at links and on the diagonal."""
+def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out):
+    """``out[r, lab[o]]``: the score of the pair ``(rows[r], o)`` for every candidate ``o``
+    (only ``o > rows[r]`` when ``upper``); ``lab`` maps the kernel's node order to the
+    caller's. Other entries are left as they are (0)."""
     indptr, indices = g[0], g[1]
     n_chunks = sc[0].shape[0]
     for c in prange(n_chunks):
         s = _chunk(sc, c)
+        in_i, walk, row = s[0], s[2], s[16]
         for r in range(c, rows.size, n_chunks):
             i = rows[r]
-            row = out[r]
-            nw = seed_scores(i, i if upper else -1, length, psi, internal, use_wedge, g, w, s,
-                             row)
-            for p in range(indptr[i], indptr[i + 1]):
-                row[indices[p]] = 0.0
+            lo = i if upper else -1
+            nw = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
+            dest = out[r]
+            for t in range(nw):
+                b = walk[t]
+                s1 = indptr[b + 1]
+                for sp in range(_first_above(indices, indptr[b], s1, lo), s1):
+                    o = indices[sp]
+                    v = row[o]
+                    if v == 0.0:
+                        continue
+                    row[o] = 0.0
+                    if o != i and in_i[o] == 0:
+                        dest[lab[o]] = v
             row[i] = 0.0
             seed_reset(i, nw, g, s)
 
@@ -502,15 +521,16 @@ def sample_key(key0, flat, score):
 
 
 @njit(cache=True, nogil=True)
-def _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, g, s, row):
+def _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, lab, g, s, row):
     """Move the positive candidates ``o > lo`` of seed ``i`` from ``row`` into ``buf_*``
     (zeroing ``row``: a second visit of ``o`` reads 0 and skips it). The pair ``{i, o}`` is
     kept when ``o`` is allowed and, if the pair is also reached from ``o``'s side (both ends
-    allowed as seed and as other end), ``i < o``."""
+    allowed as seed and as other end), ``i < o``. ``buf_o`` receives ``lab[o]``."""
     indptr, indices = g[0], g[1]
     in_i, walk = s[0], s[2]
     buf_v, buf_s, buf_o = s[17], s[18], s[19]
     i_col = col_ok[i]
+    li = lab[i]
     m = 0
     for t in range(nw):
         b = walk[t]
@@ -525,10 +545,11 @@ def _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, g, s, row):
                 continue
             if o < i and row_ok[o] and i_col:
                 continue
-            buf_o[m] = o
+            lo_ = lab[o]
+            buf_o[m] = lo_
             buf_s[m] = v
             if sample:
-                buf_v[m] = sample_key(key0, min(i, o) * n + max(i, o), v)
+                buf_v[m] = sample_key(key0, min(li, lo_) * n + max(li, lo_), v)
             else:
                 buf_v[m] = v
             m += 1
@@ -581,11 +602,12 @@ def _emit(i, m, n, cap, tau, s, out_flat, out_val, out_score, base):
 
 @njit(parallel=True, cache=True, nogil=True)
 def select(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, col_ok, sample, key0,
-           tau, cap, sc, out_flat, out_val, out_score, out_count, pos_count):
+           tau, cap, lab, sc, out_flat, out_val, out_score, out_count, pos_count):
     """Per seed ``seeds[r]``: its positive candidates (see :func:`_collect`), the best ``cap``
     of them with value >= ``tau`` at ``out_*[r * cap:]`` (``out_count[r]`` of them) and the
     number of positive candidates in ``pos_count[r]``. The value is the score, or the
-    sampling key when ``sample``."""
+    sampling key when ``sample``. ``lab`` maps the kernel's node order to the caller's: flat
+    indices ``min * n + max`` and ties (the smaller other end first) are the caller's."""
     n = row_ok.size
     n_chunks = sc[0].shape[0]
     for c in prange(n_chunks):
@@ -595,11 +617,12 @@ def select(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, col_ok,
             i = seeds[r]
             lo = i if upper else -1
             nw = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
-            m = _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, g, s, row)
+            m = _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, lab, g, s, row)
             row[i] = 0.0
             seed_reset(i, nw, g, s)
             pos_count[r] = m
-            out_count[r] = _emit(i, m, n, cap, tau, s, out_flat, out_val, out_score, r * cap)
+            out_count[r] = _emit(lab[i], m, n, cap, tau, s, out_flat, out_val, out_score,
+                                 r * cap)
 
 
 @njit(cache=True, nogil=True)

@@ -119,11 +119,16 @@ def _all_non_edges(graph, scorer, positive_only: bool, block: int = 1024) -> Ite
     csr = graph.csr
     ones = np.ones(n, np.uint8)
     for start in range(0, n, block):
-        seeds = np.arange(start, min(n, start + block), dtype=np.int64)
-        flat, _, score, _ = scorer.select(seeds, n, -np.inf, upper=True, row_ok=ones,
+        stop = min(n, start + block)
+        seeds = np.arange(start, stop, dtype=np.int64)
+        in_block = np.zeros(n, np.uint8)
+        in_block[start:stop] = 1
+        # every pair with an end in the block, once; keep those whose first end is in it
+        flat, _, score, _ = scorer.select(seeds, n, -np.inf, upper=False, row_ok=in_block,
                                           col_ok=ones)
-        order = np.argsort(flat)
-        flat, score = flat[order], score[order]
+        keep = flat // max(n, 1) >= start
+        order = np.argsort(flat[keep])
+        flat, score = flat[keep][order], score[keep][order]
         if positive_only:
             us, vs = np.divmod(flat, n)
             for u, v, s in zip(us.tolist(), vs.tolist(), score.tolist(), strict=True):

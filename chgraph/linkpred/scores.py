@@ -311,13 +311,23 @@ class UnipartiteScorer:
         self.internal = internal
         csr = graph.csr
         self.n = graph.n_nodes
-        self._indptr = np.ascontiguousarray(csr.indptr, dtype=np.int64)
-        self._indices = np.ascontiguousarray(csr.indices, dtype=np.int32)
-        self._deg = np.diff(self._indptr)
         self._scratch = None
         if strategy == "pairwise":
             self.strategy = strategy
+            self._indptr = np.ascontiguousarray(csr.indptr, dtype=np.int64)
+            self._indices = np.ascontiguousarray(csr.indices, dtype=np.int32)
+            self._deg = np.diff(self._indptr)
             return
+        # the kernels number nodes by decreasing degree (hubs first): most paths end at
+        # hubs, which then share a small, cached part of the score row
+        self._lab = np.argsort(np.diff(csr.indptr), kind="stable").astype(np.int64)
+        self._inv = np.empty(self.n, np.int64)
+        self._inv[self._lab] = np.arange(self.n)
+        inner = sp.csr_array(csr[self._lab][:, self._lab])
+        inner.sort_indices()
+        self._indptr = np.ascontiguousarray(inner.indptr, dtype=np.int64)
+        self._indices = np.ascontiguousarray(inner.indices, dtype=np.int32)
+        self._deg = np.diff(self._indptr)
         psi = predictor.psi
         rev = _ukernels.reverse_positions(self._indptr, self._indices)
         n_chunks = _kernels.n_chunks_for(max(self.n, 1))
@@ -351,8 +361,9 @@ class UnipartiteScorer:
 
     # -- public -------------------------------------------------------------------------------
     def rows(self, rows, upper_only: bool = False) -> np.ndarray:
-        """Dense scores of the seeds ``rows`` (``len(rows) x n``); with ``upper_only`` only the
-        entries ``o > row`` (the rest 0)."""
+        """Dense scores of the seeds ``rows`` (``len(rows) x n``). With ``upper_only``, over
+        all rows every pair appears once: ``o > row`` for ``"pairwise"``, else from the end
+        the kernels number first (the higher degree); the rest is 0."""
         rows = _as_index(rows, self.n)
         out = np.zeros((rows.size, self.n), dtype=np.float64)
         if rows.size == 0:
@@ -364,17 +375,20 @@ class UnipartiteScorer:
                 _kernels.n_chunks_for(rows.size), out,
             )
             return out
-        _ukernels.rows_dense(*self._args(), rows, bool(upper_only), self._sc(), out)
+        _ukernels.rows_dense(*self._args(), self._inv[rows], bool(upper_only), self._lab,
+                             self._sc(), out)
         return out
 
     def pairs(self, u, v) -> np.ndarray:
-        """Scores of the pairs ``(u[t], v[t])``, each computed from its smaller node (as
-        :meth:`rows` with ``upper_only``); 0 for links and for ``u == v``. Memory ``O(n)``
-        per thread, time that of the seeds' paths."""
+        """Scores of the pairs ``(u[t], v[t])``, each computed from one end whatever the
+        order given (as :meth:`rows` with ``upper_only``); 0 for links and for ``u == v``.
+        Memory ``O(n)`` per thread, time that of the seeds' paths."""
         u = _as_index(u, self.n)
         v = _as_index(v, self.n)
         if u.shape != v.shape:
             raise ValueError("u and v must have the same length")
+        if self.strategy != "pairwise":
+            u, v = self._inv[u], self._inv[v]
         low, high = np.minimum(u, v), np.maximum(u, v)
         out = np.zeros(low.size, dtype=np.float64)
         if low.size == 0:
@@ -399,10 +413,14 @@ class UnipartiteScorer:
                key0: int | None = None):
         """The positive candidates of the seeds, at most ``cap`` per seed with value >= tau
         (the score, or the sampling key with ``key0``): ``(flat, value, score, n_positive)``
-        with ``flat = min * n + max``."""
+        with ``flat = min * n + max``. ``row_ok`` / ``col_ok`` (uint8 node masks) say which
+        pairs count (see ``_unipartite_kernels._collect``); with ``upper`` each pair of two
+        seeds comes from one of them only (all nodes must then be seeds)."""
         if self.strategy == "pairwise":
             raise ValueError("the pairwise strategy has no candidate selection")
-        seeds = np.ascontiguousarray(seeds, dtype=np.int64)
+        seeds = self._inv[np.asarray(seeds, dtype=np.int64)]
+        row_ok = np.ascontiguousarray(row_ok[self._lab])
+        col_ok = np.ascontiguousarray(col_ok[self._lab])
         m = seeds.size
         cap = max(int(cap), 1)
         out_flat = np.empty(m * cap, np.int64)
@@ -411,7 +429,7 @@ class UnipartiteScorer:
         out_count = np.zeros(m, np.int64)
         pos_count = np.zeros(m, np.int64)
         _ukernels.select(*self._args(), seeds, bool(upper), row_ok, col_ok, key0 is not None,
-                         0 if key0 is None else int(key0), float(tau), cap, self._sc(),
+                         0 if key0 is None else int(key0), float(tau), cap, self._lab, self._sc(),
                          out_flat, out_val, out_score, out_count, pos_count)
         keep = (np.arange(cap)[None, :] < out_count[:, None]).ravel()
         return out_flat[keep], out_val[keep], out_score[keep], int(pos_count.sum())

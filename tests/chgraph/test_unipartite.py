@@ -1,0 +1,253 @@
+"""Link prediction on ordinary (unipartite) networks: the exact kernels of
+chgraph.linkpred._unipartite_kernels against the brute-force reference and against the former
+pairwise kernel, and selection (top_k_links, sample_links, predict_links) on graphs."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numba
+import numpy as np
+import pytest
+import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import chgraph
+from chgraph import Graph
+from chgraph.linkpred.registry import get_method
+from chgraph.linkpred.scores import INTERNAL_DEGREE, UnipartiteScorer
+from chgraph.testing import reference as oracle
+from chgraph.testing.strategies import graphs
+
+METHODS = tuple(chgraph.available_methods(bipartite=False))
+RULES = ("path", "community")
+STRATEGIES = ("wedge", "direct")
+
+
+def scorer(A, method, rule="path", strategy="auto"):
+    return UnipartiteScorer(Graph(A), get_method(method, False), INTERNAL_DEGREE[rule],
+                            strategy)
+
+
+def full_scores(A, method, rule="path", strategy="auto"):
+    """Symmetric scores as link_scores builds them, with a chosen kernel."""
+    n = np.asarray(A).shape[0]
+    half = scorer(A, method, rule, strategy).rows(np.arange(n), upper_only=True)
+    return half + half.T
+
+
+def random_graph(kind, n, seed):
+    if kind == "er":
+        G = nx.gnp_random_graph(n, 8 / n, seed=seed)
+    elif kind == "ba":
+        G = nx.barabasi_albert_graph(n, 3, seed=seed)
+    else:  # clustered: many triangles, so many common neighbours of the seeds
+        G = nx.powerlaw_cluster_graph(n, 3, 0.8, seed=seed)
+    return nx.to_numpy_array(G, nodelist=range(n), dtype=np.int8)
+
+
+def allowed_reference(A, R, C):
+    """Candidate pairs u < v with one end in R and the other in C, non-adjacent."""
+    n = A.shape[0]
+    R = np.ones(n, bool) if R is None else R
+    C = np.ones(n, bool) if C is None else C
+    mask = (R[:, None] & C[None, :]) | (C[:, None] & R[None, :])
+    return mask & (A == 0) & np.triu(np.ones((n, n), bool), 1)
+
+
+# ------------------------------------------------------------------------------------------
+# exact scores
+# ------------------------------------------------------------------------------------------
+@given(A=graphs(max_nodes=9), method=st.sampled_from(METHODS), rule=st.sampled_from(RULES),
+       strategy=st.sampled_from(STRATEGIES))
+def test_equals_brute_force(A, method, rule, strategy):
+    expected = oracle.unipartite_scores(A, method, rule)
+    got = full_scores(A, method, rule, strategy)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    full = scorer(A, method, rule, strategy).rows(np.arange(A.shape[0]))
+    np.testing.assert_allclose(full, expected, rtol=1e-12, atol=1e-12)
+
+
+@given(A=graphs(max_nodes=9), method=st.sampled_from(("CH3-L3", "CH2-L2", "RA-L3")),
+       rule=st.sampled_from(RULES))
+def test_link_scores_public(A, method, rule):
+    S = chgraph.link_scores(A, method, bipartite=False, internal_degree=rule)
+    np.testing.assert_allclose(S, oracle.unipartite_scores(A, method, rule), rtol=1e-12,
+                               atol=1e-12)
+    assert np.array_equal(S, S.T) and np.all(np.isfinite(S)) and np.all(S >= 0)
+
+
+@pytest.mark.parametrize("kind", ["er", "ba", "clustered"])
+@pytest.mark.parametrize("rule", RULES)
+def test_equals_former_kernel_on_larger_graphs(kind, rule):
+    A = random_graph(kind, 120, seed=3)
+    for method in METHODS:
+        before = full_scores(A, method, rule, "pairwise")
+        for strategy in STRATEGIES:
+            np.testing.assert_allclose(full_scores(A, method, rule, strategy), before,
+                                       rtol=1e-10, atol=1e-12, err_msg=f"{method} {strategy}")
+
+
+def test_known_values():
+    path = nx.to_numpy_array(nx.path_graph(4))
+    assert chgraph.link_scores(path, "CH3-L3", bipartite=False)[0, 3] == 1.0
+    assert not chgraph.link_scores(np.zeros((5, 5)), "CH3-L3", bipartite=False).any()
+    # K_n minus the link (0, 1): every L3 path 0-a-b-1 has common neighbours as intermediates
+    K = np.ones((6, 6)) - np.eye(6)
+    K[0, 1] = K[1, 0] = 0
+    S = chgraph.link_scores(K, "CN-L3", bipartite=False)
+    assert S[0, 1] == 4 * 3
+
+
+@pytest.mark.parametrize("method", ["CH3-L3", "CH3.1-L2"])
+@pytest.mark.parametrize("rule", RULES)
+def test_thread_count_does_not_change_a_bit(method, rule):
+    A = random_graph("clustered", 150, seed=5)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = full_scores(A, method, rule)
+        top_one = chgraph.top_k_links(A, 40, method, bipartite=False, internal_degree=rule)
+        sample_one = chgraph.sample_links(A, 40, method, rng=3, bipartite=False,
+                                          internal_degree=rule)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = full_scores(A, method, rule)
+        top_many = chgraph.top_k_links(A, 40, method, bipartite=False, internal_degree=rule)
+        sample_many = chgraph.sample_links(A, 40, method, rng=3, bipartite=False,
+                                           internal_degree=rule)
+    finally:
+        numba.set_num_threads(old)
+    assert np.array_equal(one, many)
+    for a, b in zip(top_one + sample_one, top_many + sample_many, strict=True):
+        assert np.array_equal(a, b)
+
+
+@given(A=graphs(max_nodes=9), method=st.sampled_from(("CH3-L3", "CN-L2")),
+       data=st.data())
+def test_pairs_any_order(A, method, data):
+    n = A.shape[0]
+    S = full_scores(A, method)
+    u = np.array(data.draw(st.lists(st.integers(0, max(n - 1, 0)), max_size=12)), np.int64)
+    if n == 0:
+        u = u[:0]
+    v = np.array(data.draw(st.lists(st.integers(0, max(n - 1, 0)), min_size=u.size,
+                                    max_size=u.size)), np.int64)[:u.size]
+    got = scorer(A, method).pairs(u, v)
+    expected = S[u, v]
+    expected[u == v] = 0.0
+    assert np.array_equal(got, expected)  # the same end, the same sum: bit for bit
+    assert np.array_equal(got, scorer(A, method).pairs(v, u))
+
+
+# ------------------------------------------------------------------------------------------
+# selection
+# ------------------------------------------------------------------------------------------
+masks = st.none() | st.integers(0, 2**9 - 1)
+
+
+def as_mask(bits, n):
+    return None if bits is None else np.array([(bits >> j) & 1 for j in range(n)], bool)
+
+
+@settings(deadline=None)
+@given(A=graphs(max_nodes=9, min_nodes=2), method=st.sampled_from(("CH3-L3", "RA-L2")),
+       rows=masks, cols=masks, data=st.data())
+def test_top_k_with_allowed_nodes(A, method, rows, cols, data):
+    n = A.shape[0]
+    R, C = as_mask(rows, n), as_mask(cols, n)
+    mask = allowed_reference(A, R, C)
+    n_cand = int(mask.sum())
+    k = data.draw(st.integers(0, n_cand))
+    S = oracle.unipartite_scores(A, method)
+    r, c, s = chgraph.top_k_links(A, k, method, bipartite=False, allowed_rows=R,
+                                  allowed_cols=C)
+    assert r.size == k and np.all(r < c) and np.all(mask[r, c])
+    assert len(set(zip(r.tolist(), c.tolist(), strict=True))) == k
+    np.testing.assert_allclose(s, S[r, c], rtol=1e-12, atol=1e-12)
+    best = np.sort(S[mask])[::-1][:k]
+    np.testing.assert_allclose(s, best, rtol=1e-12, atol=1e-12)
+    if R is None and C is None:  # the same sums as link_scores: exact order and ties
+        L = chgraph.link_scores(A, method, bipartite=False)
+        rr, cc = np.nonzero(mask)
+        order = np.lexsort((cc, rr, -L[rr, cc]))[:k]
+        assert np.array_equal(r, rr[order]) and np.array_equal(c, cc[order])
+
+
+@settings(deadline=None)
+@given(A=graphs(max_nodes=9, min_nodes=2), rows=masks, cols=masks, seed=st.integers(0, 99),
+       data=st.data())
+def test_sample_with_allowed_nodes(A, rows, cols, seed, data):
+    n = A.shape[0]
+    R, C = as_mask(rows, n), as_mask(cols, n)
+    mask = allowed_reference(A, R, C)
+    S = oracle.unipartite_scores(A, "CH3-L3")
+    n_pos = int(np.sum(mask & (S > 0)))
+    k = data.draw(st.integers(0, int(mask.sum())))
+    kwargs = dict(bipartite=False, allowed_rows=R, allowed_cols=C)
+    if k > n_pos:
+        with pytest.raises(ValueError, match="positive"):
+            chgraph.sample_links(A, k, rng=seed, **kwargs)
+    r, c, s = chgraph.sample_links(A, k, rng=seed, zero_scores="uniform", **kwargs)
+    assert r.size == k and np.all(r < c) and np.all(mask[r, c])
+    assert len(set(zip(r.tolist(), c.tolist(), strict=True))) == k
+    np.testing.assert_allclose(s, S[r, c], rtol=1e-12, atol=1e-12)
+    positive = s > 0
+    assert positive.sum() == min(k, n_pos)
+    assert np.all(positive[:positive.sum()])  # the zero-score fill comes last
+    again = chgraph.sample_links(A, k, rng=seed, zero_scores="uniform", **kwargs)
+    assert all(np.array_equal(a, b) for a, b in zip((r, c, s), again, strict=True))
+
+
+def test_first_draw_is_proportional_to_score():
+    A = nx.to_numpy_array(nx.karate_club_graph(), nodelist=range(34))
+    S = chgraph.link_scores(A, "CH3-L3", bipartite=False)
+    rr, cc = np.nonzero(np.triu(S, 1))
+    top = np.argsort(-S[rr, cc])[:6]  # a few likely pairs, the rest pooled
+    keys = {(int(rr[t]), int(cc[t])): j for j, t in enumerate(top)}
+    counts = np.zeros(7)
+    n_draws = 3000
+    for seed in range(n_draws):
+        r, c, _ = chgraph.sample_links(A, 1, rng=seed, bipartite=False)
+        counts[keys.get((int(r[0]), int(c[0])), 6)] += 1
+    p = S[rr, cc][top] / S[rr, cc].sum()
+    expected = n_draws * np.append(p, 1 - p.sum())
+    assert scipy.stats.chisquare(counts, expected).pvalue > 1e-3
+
+
+def test_uniform_fill_by_rejection_on_a_sparse_graph():
+    # a long path: few positive pairs, ~n^2/2 zero-score ones, drawn without enumeration
+    n = 400
+    A = nx.to_scipy_sparse_array(nx.path_graph(n))
+    n_pos = n - 3  # pairs at distance 3
+    counts = np.zeros(2)
+    for seed in range(40):
+        r, c, s = chgraph.sample_links(A, n_pos + 50, rng=seed, bipartite=False,
+                                       zero_scores="uniform")
+        assert len(set(zip(r.tolist(), c.tolist(), strict=True))) == r.size
+        assert np.all(c - r >= 2) and np.all((s > 0) == (c - r == 3))
+        zero = c[n_pos:] - r[n_pos:]
+        counts += [np.sum(zero == 2), np.sum(zero > 3)]
+    # distance-2 pairs are n - 2 of the zero-score candidates
+    n_zero = n * (n - 1) // 2 - (n - 1) - n_pos
+    frac = (n - 2) / n_zero
+    assert scipy.stats.binomtest(int(counts[0]), int(counts.sum()), frac).pvalue > 1e-3
+
+
+def test_ties_all_and_zero_fill_order():
+    A = nx.to_numpy_array(nx.path_graph(6))
+    r, c, s = chgraph.top_k_links(A, 3, "CN-L3", bipartite=False)
+    assert (r.tolist(), c.tolist(), s.tolist()) == ([0, 1, 2], [3, 4, 5], [1.0, 1.0, 1.0])
+    r, c, s = chgraph.top_k_links(A, 1, "CN-L3", bipartite=False, ties="all")
+    assert r.tolist() == [0, 1, 2]
+    r, c, s = chgraph.top_k_links(A, 5, "CN-L3", bipartite=False)  # 2 zeros, in (u, v) order
+    assert list(zip(r.tolist(), c.tolist(), strict=True))[3:] == [(0, 2), (0, 4)]
+
+
+def test_predict_links_positive_only():
+    G = nx.les_miserables_graph()
+    everything = {frozenset((u, v)): s for u, v, s in chgraph.predict_links(G, "CH3-L3")}
+    positive = list(chgraph.predict_links(G, "CH3-L3", positive_only=True))
+    assert {frozenset((u, v)) for u, v, _ in positive} == \
+        {pair for pair, s in everything.items() if s > 0}
+    for u, v, s in positive:
+        assert s == everything[frozenset((u, v))]
