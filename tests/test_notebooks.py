@@ -79,7 +79,8 @@ def images(nb) -> int:
                for o in c.outputs)
 
 
-@pytest.mark.parametrize("name", ["01_evolved_topology.ipynb", "02_link_prediction.ipynb"])
+@pytest.mark.parametrize("name", ["01_evolved_topology.ipynb", "02_link_prediction.ipynb",
+                                  "03_testing_link_predictors.ipynb"])
 def test_notebooks_are_committed_without_outputs(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(nb)
@@ -133,3 +134,23 @@ def test_link_prediction_notebook(jupyter_env, tmp_path):
     assert {p["network"] for p in r["paired"] if p["method"] == "CH3-L3"} == networks
     assert images(nb) >= 1
     assert os.listdir(tmp_path) == []  # writes nothing
+
+
+def test_testing_link_predictors_notebook(jupyter_env, tmp_path):
+    nb = execute("03_testing_link_predictors.ipynb", tmp_path)
+    r = results(nb)
+    assert r["examples"] == 10
+    ours = r["ours"]
+    assert not ours["failed"] and "reference" in ours["passed"] and "input_format" in ours["passed"]
+    assert r["networkx"]["failed"] == ["transpose"]  # it does not promise it
+    assert r["networkx"]["counterexamples"]["transpose"]
+    promised = r["networkx_promised"]
+    assert not promised["failed"] and promised["skipped"] == ["transpose"]
+    broken = r["broken"]
+    assert broken["failed"] == ["non_links", "permutation"]
+    assert broken["counterexamples"]["non_links"] == [[1]]  # shrunk to the smallest layer
+    assert "fast_l3: 2 of 9 properties failed" in "".join(stdout(c) for c in nb.cells
+                                                             if c.cell_type == "code")
+    # no example database; hypothesis itself caches the constants of the source it reads
+    assert set(os.listdir(tmp_path)) <= {".hypothesis"}
+    assert not (tmp_path / ".hypothesis" / "examples").exists()
