@@ -63,15 +63,16 @@ def reverse_positions(indptr, indices):
     return rev
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def triangle_lists(indptr, indices, rev, n_chunks):
     """Per link position ``p`` (``z -> w``): ``etri[p] = C[z, w]`` and the list of the
     triangles' third nodes ``y`` (``tri_y``) with the position of ``w`` in the list of ``y``
-    (``tri_pos``), at ``tri_ptr[p]:tri_ptr[p + 1]``. ``sum k^2`` work, two passes."""
+    (``tri_pos``), at ``tri_ptr[p]:tri_ptr[p + 1]``. ``sum k^2`` work, two passes, serial
+    (cheaper than the paths; a thread launch costs more on small graphs)."""
     n = indptr.size - 1
     nnz = indices.size
     etri = np.zeros(nnz, np.int32)
-    for c in prange(n_chunks):
+    for c in range(n_chunks):
         mark = np.zeros(n, np.uint8)
         for z in range(c, n, n_chunks):
             for p in range(indptr[z], indptr[z + 1]):
@@ -89,7 +90,7 @@ def triangle_lists(indptr, indices, rev, n_chunks):
         tri_ptr[p + 1] = tri_ptr[p] + etri[p]
     tri_y = np.empty(tri_ptr[nnz], np.int32)
     tri_pos = np.empty(tri_ptr[nnz], np.int64)
-    for c in prange(n_chunks):
+    for c in range(n_chunks):
         mark = np.zeros(n, np.uint8)
         for z in range(c, n, n_chunks):
             for p in range(indptr[z], indptr[z + 1]):
@@ -108,7 +109,7 @@ def triangle_lists(indptr, indices, rev, n_chunks):
     return etri, tri_ptr, tri_y, tri_pos
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def wedge_codes(indptr, indices, deg, psi, n_chunks):
     """Codes of every wedge ``a - b - o`` and the per-node factor tables of the wedge kernel.
 
@@ -129,7 +130,7 @@ def wedge_codes(indptr, indices, deg, psi, n_chunks):
         t_ptr[a + 1] = t_ptr[a] + deg[a] + 2
     table = np.zeros(t_ptr[n], np.float64)
     code = np.empty(w_ptr[nnz], np.uint16)
-    for c in prange(n_chunks):
+    for c in range(n_chunks):
         cnt = np.zeros(n, np.int32)
         adj = np.zeros(n, np.uint8)
         for a in range(c, n, n_chunks):
@@ -243,7 +244,7 @@ def _a_wedge(i, a, lo, psi, g, w, s, row):
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
     w_ptr, code, t_ptr, table = w
     in_i, cnt_i, G, mode, F = s[0], s[1], s[3], s[4], s[5]
-    tb = t_ptr[a]
+    tab = table[t_ptr[a]:t_ptr[a + 1]]
     for q in range(indptr[a], indptr[a + 1]):
         b = indices[q]
         m = mode[b]
@@ -251,15 +252,19 @@ def _a_wedge(i, a, lo, psi, g, w, s, row):
             continue
         s0 = indptr[b]
         s1 = indptr[b + 1]
-        base = w_ptr[q] - s0
+        off = w_ptr[q] - s0
         start = _first_above(indices, s0, s1, lo)
+        # local views and unsigned indices: no wrap-around checks, a tight loop
+        nodes = indices[start:s1]
+        codes = code[off + start:off + s1]
         if m == SCALAR:
             gb = G[b]
-            for sp in range(start, s1):
-                row[indices[sp]] += gb * table[tb + code[base + sp]]
+            for t in range(s1 - start):
+                row[np.uint32(nodes[t])] += gb * tab[np.uint32(codes[t])]
         else:
-            for sp in range(start, s1):
-                row[indices[sp]] += F[sp] * table[tb + code[base + sp]]
+            fb = F[start:s1]
+            for t in range(s1 - start):
+                row[np.uint32(nodes[t])] += fb[t] * tab[np.uint32(codes[t])]
     ka = deg[a]
     ca = cnt_i[a]
     for pp in range(_first_above(indices, indptr[a], indptr[a + 1], lo), indptr[a + 1]):
@@ -308,14 +313,16 @@ def _a_direct(i, a, lo, psi, special, g, w, s, row):
         start = _first_above(indices, indptr[b], s1, lo)
         inb = in_i[b]
         gb = G[b]
-        for sp in range(start, s1):
-            o = indices[sp]
+        nodes = indices[start:s1]
+        fb = F[start:s1]
+        for t in range(s1 - start):
+            o = np.uint32(nodes[t])
             if cnt[o] == 0:
                 reached[nr] = o
                 nr += 1
             cnt[o] += 1
             t3[o] += inb
-            h[o] += gb if m == SCALAR else F[sp]
+            h[o] += gb if m == SCALAR else fb[t]
     if special:
         for q in range(indptr[a], indptr[a + 1]):
             y = indices[q]
@@ -460,7 +467,7 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
                 b = walk[t]
                 s1 = indptr[b + 1]
                 for sp in range(_first_above(indices, indptr[b], s1, lo), s1):
-                    o = indices[sp]
+                    o = np.uint32(indices[sp])
                     v = row[o]
                     if v == 0.0:
                         continue
@@ -536,7 +543,7 @@ def _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, lab, g, s, row):
         b = walk[t]
         s1 = indptr[b + 1]
         for sp in range(_first_above(indices, indptr[b], s1, lo), s1):
-            o = indices[sp]
+            o = np.uint32(indices[sp])
             v = row[o]
             if v == 0.0:
                 continue

@@ -330,7 +330,7 @@ class UnipartiteScorer:
         self._deg = np.diff(self._indptr)
         psi = predictor.psi
         rev = _ukernels.reverse_positions(self._indptr, self._indices)
-        n_chunks = _kernels.n_chunks_for(max(self.n, 1))
+        n_chunks = 1  # serial precomputation (see triangle_lists)
         etri, tri_ptr, tri_y, tri_pos = _ukernels.triangle_lists(
             self._indptr, self._indices, rev, n_chunks)
         self._g = (self._indptr, self._indices, self._deg, etri, tri_ptr, tri_y, tri_pos)
