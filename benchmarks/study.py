@@ -152,8 +152,20 @@ def run_study(study: Study, out, *, workers: int = 2, log=print) -> tuple[list, 
     ``failed`` ``(run directory, error)`` of the runs that raised (the others go on)."""
     out = Path(out)
     runs = plan(study)
+    saved_env = {key: os.environ.get(key) for key in WORKER_ENV}
     for key, value in WORKER_ENV.items():  # inherited by the spawned workers
         os.environ[key] = value
+    try:
+        return _run_all(study, runs, out, workers, log)
+    finally:  # this process keeps its own settings (numba refuses a changed thread count)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _run_all(study, runs, out: Path, workers: int, log) -> tuple[list, list]:
     done, failed = [], []
     t0 = time.perf_counter()
     todo = [(cfg, opt, out / rel) for cfg, opt, rel in runs]
@@ -410,8 +422,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"study: error: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
-    command = "python benchmarks/study.py " + " ".join(
-        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    command = "python benchmarks/study.py " + " ".join(  # the command that trains (or reuses)
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
+        if a not in ("--no-run", "--status"))
     if args.status:
         states = [(rel, run_status(out / rel)) for _, _, rel in runs]
         for rel, state in states:

@@ -61,6 +61,10 @@ def test_tuning_then_final_stage_reusing_runs(tmp_path, capsys):
     capsys.readouterr()
     assert study.main([*final, "--status"]) == 0
     assert "'finished': 6" in capsys.readouterr().out
+    (out / "final.md").unlink()
+    assert study.main([*final, "--no-run", "--name", "final"]) == 0  # tables only
+    assert (out / "final.md").read_text().startswith("# 2fc on digits")
+    assert "Targets of issue #11" in (out / "final.md").read_text()
 
 
 def test_bad_options_are_refused_before_anything_runs(tmp_path, capsys):
