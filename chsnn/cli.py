@@ -75,6 +75,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calibration-samples", type=int, default=d.calibration_samples)
     p.add_argument("--energy-samples", type=int, default=d.energy_samples)
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--execution", default=None, choices=("auto", "masked", "sparse"),
+                   help="sparse layers stored as links (sparse) or as masked dense weights "
+                        "(masked); default auto: sparse on the CPU, masked on CUDA. With "
+                        "--resume it continues the run in that mode")
     p.add_argument("--quiet", action="store_true", help="no progress bars, no epoch lines")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
 
@@ -116,7 +120,7 @@ def _config(args, method: str, seed: int) -> TrainConfig:
         update_interval=args.update_interval, calibration_samples=args.calibration_samples,
         energy_samples=args.energy_samples, device=args.device, val_fraction=args.val_fraction,
         optimizer=args.optimizer, momentum=args.momentum, lr_schedule=args.lr_schedule,
-        warmup_epochs=args.warmup_epochs)
+        warmup_epochs=args.warmup_epochs, execution=args.execution or "auto")
 
 
 def _split(text: str, what: str, cast=str) -> list:
@@ -141,12 +145,13 @@ def _train(args) -> int:
     if args.resume:
         defaults = build_parser().parse_args(["train", "--resume", args.resume])
         changed = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
-                   if k not in ("resume", "quiet", "no_plots") and v != getattr(defaults, k)]
+                   if k not in ("resume", "quiet", "no_plots", "execution")
+                   and v != getattr(defaults, k)]
         if changed:
             raise _UsageError(f"--resume continues the run with its saved configuration; "
                               f"drop {', '.join(changed)}")
         report = train(TrainConfig(), args.resume, resume=True, progress=_bars(args),
-                       plots=not args.no_plots, log=log)
+                       plots=not args.no_plots, log=log, execution=args.execution)
         print(f"report: {args.resume}/report.md" if "method" in report else "")
         return 0
     if not args.out:

@@ -22,7 +22,10 @@ OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "linear")
 #: values of fields added after runs were first saved, for a config.json without them: such a
 #: run behaves as it did when it was written (no validation split)
-_LEGACY = {"val_fraction": 0.0}
+_LEGACY = {"val_fraction": 0.0, "execution": "masked"}
+#: how the sparse layers are stored and run (``snn_adapters.CHSNN(execution=...)``); "auto" is
+#: sparse on the CPU, where benchmarks/bench_training.py shows it faster, and masked on CUDA
+EXECUTIONS = ("auto", "masked", "sparse")
 
 
 class ConfigError(ValueError):
@@ -88,6 +91,7 @@ class TrainConfig:
     momentum: float = 0.9
     lr_schedule: str = "constant"
     warmup_epochs: int = 0
+    execution: str = "auto"
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -117,6 +121,8 @@ class TrainConfig:
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
             raise ConfigError(f"device must be one of {DEVICES} or cuda:N, got {self.device!r}")
         set_("val_fraction", _real("val_fraction", self.val_fraction, 0.0, 1.0, open_low=False))
+        if self.execution not in EXECUTIONS:
+            raise ConfigError(f"execution must be one of {EXECUTIONS}, got {self.execution!r}")
         for name, allowed in (("optimizer", OPTIMIZERS), ("lr_schedule", LR_SCHEDULES)):
             value = str(getattr(self, name)).strip().lower()
             if value not in allowed:
@@ -128,6 +134,12 @@ class TrainConfig:
         if self.warmup_epochs > limit:
             raise ConfigError(f"warmup_epochs must be at most {limit} (epochs {self.epochs}, "
                               f"lr_schedule {self.lr_schedule}), got {self.warmup_epochs}")
+
+    def resolved_execution(self, device_type: str) -> str:
+        """``masked`` or ``sparse`` for a run on ``device_type`` ("cpu", "cuda")."""
+        if self.execution != "auto":
+            return self.execution
+        return "sparse" if device_type == "cpu" else "masked"
 
     def to_dict(self) -> dict:
         """A plain dict of JSON types."""

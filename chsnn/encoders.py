@@ -29,7 +29,9 @@ class PoissonEncoder(nn.Module):
     Intensities must lie in ``[0, 1]`` (a ``ValueError`` otherwise; scale the data first).
     Randomness comes from ``generator`` (a :class:`torch.Generator` on the input's device) when
     given, else from torch's global RNG. The output has the input's floating dtype (float32 for
-    integer inputs) and device.
+    integer inputs) and device; for ``[B, F]`` inputs it is a ``[T, B, F]`` view of a
+    feature-major ``[F, T, B]`` tensor (what :class:`snn_adapters.SparseLinear` reads without
+    a copy; ``.contiguous()`` gives the usual layout).
 
     >>> enc = PoissonEncoder(T=4)
     >>> s = enc(torch.tensor([[0.0, 1.0]]), generator=torch.Generator().manual_seed(0))
@@ -47,6 +49,14 @@ class PoissonEncoder(nn.Module):
         if x.numel() and (bool((x < 0).any()) or bool((x > 1).any()) or bool(x.isnan().any())):
             raise ValueError("PoissonEncoder: intensities must lie in [0, 1] "
                              f"(got min {float(x.min())}, max {float(x.max())})")
+        if x.dim() == 2:
+            # [B, F] inputs: drawn feature-major, ``[F, T, B]`` in memory, returned as a
+            # ``[T, B, F]`` view, the layout sparse layers read without a transposed copy
+            # (uniform_ on an empty tensor: the same distribution, about twice as fast on
+            # the CPU as torch.rand)
+            u = torch.empty((x.shape[1], self.T, x.shape[0]), device=x.device,
+                            dtype=x.dtype).uniform_(generator=generator)
+            return (u < x.t().unsqueeze(1)).to(x.dtype).permute(1, 2, 0)
         u = torch.rand((self.T, *x.shape), generator=generator, device=x.device, dtype=x.dtype)
         return (u < x).to(x.dtype)
 

@@ -1,6 +1,7 @@
 """Synaptic-operation counting and energy estimates (SPEC section 4).
 
-Counted layers: ``nn.Linear`` and ``nn.Conv1d/2d/3d`` (forward pre-hooks on their input).
+Counted layers: ``nn.Linear``, :class:`snn_adapters.SparseLinear` (its links are its synapses)
+and ``nn.Conv1d/2d/3d`` (forward pre-hooks on their input).
 The *synapses* of a layer are the entries of its ``weight_mask`` buffer (torch orientation
 ``(out, in, *kernel)``), or all weights when it has none (a weight that is 0 without a mask
 still counts as a synapse). Every call of a layer is classified by its input:
@@ -27,6 +28,7 @@ Energy: ``E = SOPs * e_AC + MACs * e_MAC`` with 0.9 pJ per accumulate and 4.6 pJ
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -35,6 +37,7 @@ from torch import nn
 
 from snn_adapters.layers import normalize_name
 from snn_adapters.masks import get_mask
+from snn_adapters.sparse_linear import SparseLinear
 
 __all__ = ["PJ_PER_SOP", "PJ_PER_MAC", "ANP_I_PJ_PER_SOP", "LayerOps", "EnergyReport",
            "count_synaptic_operations"]
@@ -124,7 +127,18 @@ def _is_binary(x: torch.Tensor) -> bool:
 
 
 def _count(mod: nn.Module, x: torch.Tensor, mask: torch.Tensor | None) -> float:
-    """Events of input ``x`` (float64, 0/1 spikes or ones) through the synapses of ``mask``."""
+    """Events of input ``x`` (float64, 0/1 spikes or ones) through the synapses of ``mask``
+    (for a :class:`~snn_adapters.SparseLinear`, any non-None ``mask`` means its links)."""
+    if isinstance(mod, SparseLinear):
+        n_in, n_out = mod.shape
+        if mask is None:
+            fanout = torch.full((n_in,), float(n_out), dtype=torch.float64, device=x.device)
+        else:
+            fanout = torch.bincount(mod.weight_links // n_out, minlength=n_in).to(
+                device=x.device, dtype=torch.float64)
+        if mod.channels_first:
+            x = x.movedim(-2, -1)
+        return float(x.reshape(-1, n_in).sum(0) @ fanout)
     w = mod.weight
     m = torch.ones_like(w, dtype=torch.float64) if mask is None else \
         mask.reshape(w.shape).to(torch.float64)
@@ -156,14 +170,17 @@ def count_synaptic_operations(model: nn.Module, inputs: torch.Tensor | Iterable[
             x = args[0]
             if not isinstance(x, torch.Tensor):
                 return
-            mask = get_mask(mod)
-            w = mod.weight
+            if isinstance(mod, SparseLinear):
+                mask, synapses, dense = True, mod.n_links, math.prod(mod.shape)
+            else:
+                mask = get_mask(mod)
+                dense = int(mod.weight.numel())
+                synapses = dense if mask is None else int(mask.count_nonzero())
             lo = layers.get(name)
             if lo is None:
                 lo = layers[name] = LayerOps(
-                    name, "linear" if isinstance(mod, nn.Linear) else "conv",
-                    synapses=int(w.numel() if mask is None else mask.count_nonzero()),
-                    dense_synapses=int(w.numel()))
+                    name, "conv" if isinstance(mod, _CONVS) else "linear",
+                    synapses=synapses, dense_synapses=dense)
             lo.calls += 1
             xd = x.detach().to(torch.float64)
             if _is_binary(xd):
@@ -177,9 +194,10 @@ def count_synaptic_operations(model: nn.Module, inputs: torch.Tensor | Iterable[
         return hook
 
     for raw, mod in model.named_modules():
-        if id(mod) in seen or not isinstance(mod, (nn.Linear, *_CONVS)):
+        if id(mod) in seen or not isinstance(mod, (nn.Linear, SparseLinear, *_CONVS)):
             continue
-        if not isinstance(getattr(mod, "weight", None), torch.Tensor):
+        if not (isinstance(mod, SparseLinear)
+                or isinstance(getattr(mod, "weight", None), torch.Tensor)):
             continue
         seen.add(id(mod))
         name = normalize_name(raw) or type(mod).__name__

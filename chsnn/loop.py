@@ -11,6 +11,7 @@ from torch import nn
 
 from chgraph.analysis import live_neurons
 from snn_adapters import CHSNN, find_linear_layers
+from snn_adapters.layers import layer_shape
 
 from .config import ConfigError, TrainConfig
 from .data import Dataset
@@ -196,6 +197,9 @@ class Run:
                                       cfg.epochs * self.steps_per_epoch,
                                       cfg.warmup_epochs * self.steps_per_epoch)
         self.sparsifier = None
+        #: how the sparse layers are stored and run ("dense" for a dense method)
+        self.execution = (cfg.resolved_execution(device.type) if self.method.sparse
+                          else "dense")
         if self.method.sparse:
             classifier = self.model.classifier_name
             chains = None
@@ -205,7 +209,8 @@ class Run:
                 self.model, self.optimizer, cfg.sparsity, cfg.epochs * self.steps_per_epoch,
                 update_interval=cfg.update_interval or self.steps_per_epoch,
                 classifier=classifier, sscti=self.method.sscti, sswi=self.method.sswi,
-                chains=chains, seed=[cfg.seed, 0x5EED], **self.method.schedule)
+                chains=chains, seed=[cfg.seed, 0x5EED], execution=self.execution,
+                **self.method.schedule)
         self.epoch = 0
         self.history: list[dict] = []
         self.train_seconds = 0.0
@@ -247,10 +252,17 @@ class Run:
         self.lr_schedule.load_state_dict(state)
 
     def restore(self, ck: dict) -> None:
-        if ck["config"] != self.cfg.to_dict():
+        """Continue from a checkpoint; one written in the other execution mode (masked or
+        sparse) is converted, everything else must match the run's configuration."""
+        mine = {k: v for k, v in self.cfg.to_dict().items() if k != "execution"}
+        theirs = {k: v for k, v in ck["config"].items() if k != "execution"}
+        if theirs != mine:
             raise RunError("the checkpoint belongs to another configuration than config.json")
-        self.model.load_state_dict(ck["model"])
-        self.optimizer.load_state_dict(ck["optimizer"])
+        model_state, optim_state = ck["model"], ck["optimizer"]
+        if self.sparsifier is not None:
+            model_state, optim_state = self.sparsifier.adapt_checkpoint(model_state, optim_state)
+        self.model.load_state_dict(model_state)
+        self.optimizer.load_state_dict(optim_state)
         if self.sparsifier is not None:
             self.sparsifier.load_state_dict(ck["sparsifier"])
         self.epoch = int(ck["epoch"])
@@ -263,18 +275,28 @@ class Run:
         """Names and ``n_in x n_out`` boolean masks of the sparse layers (forward order)."""
         if self.sparsifier is None:
             return [], []
-        names = self.sparsifier.layer_names
-        masks = self.sparsifier.masks()
-        return names, [masks[n].reshape(masks[n].shape[0], -1).T.cpu().numpy().copy()
-                       for n in names]
+        names, masks = [], []
+        mods = self.sparsifier.layers()
+        for name, (links, _) in self.sparsifier.layer_links().items():
+            n_in, n_out = layer_shape(mods[name])
+            mask = np.zeros(n_in * n_out, dtype=bool)
+            mask[links] = True
+            names.append(name)
+            masks.append(mask.reshape(n_in, n_out))
+        return names, masks
 
     def layer_weights(self) -> list[np.ndarray]:
         """``n_in x n_out`` float32 weights of the sparse layers (forward order)."""
         if self.sparsifier is None:
             return []
-        mods = dict(self.model.named_modules())
-        return [mods[n].weight.detach().reshape(mods[n].weight.shape[0], -1).T.float().cpu()
-                .numpy().astype(np.float32) for n in self.sparsifier.layer_names]
+        out = []
+        mods = self.sparsifier.layers()
+        for name, (links, w) in self.sparsifier.layer_links().items():
+            n_in, n_out = layer_shape(mods[name])
+            dense = np.zeros(n_in * n_out, dtype=np.float32)
+            dense[links] = w
+            out.append(dense.reshape(n_in, n_out))
+        return out
 
     def chains(self) -> list[list[int]]:
         """The sparsifier's percolation chains as indices into :meth:`layer_masks`."""

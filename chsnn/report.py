@@ -68,6 +68,7 @@ def write_report(out: Path, run, final: dict, *, plots: bool = True) -> dict:
     val = "val_accuracy" in last
     report = {
         "method": cfg.method, "model": cfg.model, "dataset": run.data.name, "seed": cfg.seed,
+        "execution": run.execution,
         "epochs": cfg.epochs, "test_accuracy": final["test_accuracy"],
         "test_loss": final["test_loss"],
         "val_accuracy": last["val_accuracy"] if val else None,

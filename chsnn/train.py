@@ -95,7 +95,7 @@ def load_checkpoint(out: str | os.PathLike) -> dict:
 
 def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
           progress: bool = True, plots: bool = True, stop_after_epoch: int | None = None,
-          log: Callable[[str], None] | None = print) -> dict:
+          log: Callable[[str], None] | None = print, execution: str | None = None) -> dict:
     """Train one model with one method and write the run directory ``out``.
 
     Parameters
@@ -114,6 +114,9 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
         Stop (with a checkpoint, no report) after this epoch: an interrupted run, for tests.
     log : callable, optional
         Receives one line per epoch and the summary (default ``print``; None for silence).
+    execution : {"auto", "masked", "sparse"}, optional
+        With ``resume``: continue the run in this execution mode (its checkpoint is converted
+        and ``config.json`` records the new mode); ignored otherwise (``cfg.execution``).
 
     Returns
     -------
@@ -123,6 +126,9 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
     """
     out = Path(out)
     cfg = _check_out_dir(out, cfg, resume)
+    if resume and execution is not None and execution != cfg.execution:
+        cfg = cfg.replace(execution=execution)
+        atomic.write_json(out / CONFIG, cfg.to_dict())
     data = load_data(cfg)
     run = Run(cfg, data, _device(cfg.device))
     say = log or (lambda s: None)

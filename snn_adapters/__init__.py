@@ -13,8 +13,11 @@ The entry point is :class:`CHSNN`::
 Modules: :mod:`~snn_adapters.sparsifier` (CHSNN), :mod:`~snn_adapters.layers` (finding
 sparse layers, forward order), :mod:`~snn_adapters.masks` (mask buffers, optimiser state,
 :func:`load_sparse_state_dict` for loading a trained sparse model into a plain one),
-:mod:`~snn_adapters.calibration` (spike recording hooks), :mod:`~snn_adapters.neurons` (a
-plain-torch LIF neuron for tests and examples).
+:mod:`~snn_adapters.calibration` (spike recording hooks), :mod:`~snn_adapters.sparse_linear`
+(sparse execution: :class:`SparseLinear`, :func:`to_sparse` / :func:`to_masked`),
+:mod:`~snn_adapters.storage` (writing topology into masked or sparse layers),
+:mod:`~snn_adapters.links` (torch's ``(out, in)`` against the engine's links),
+:mod:`~snn_adapters.neurons` (a plain-torch LIF neuron with a fused multi-step path).
 """
 
 try:
@@ -27,7 +30,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from .layers import find_linear_layers, normalize_name
 from .masks import MASK_NAME, load_sparse_state_dict
 from .neurons import LIF
+from .sparse_linear import SparseLinear, to_masked, to_sparse
 from .sparsifier import CHSNN
 
-__all__ = ["CHSNN", "LIF", "MASK_NAME", "find_linear_layers", "load_sparse_state_dict",
-           "normalize_name"]
+__all__ = ["CHSNN", "LIF", "MASK_NAME", "SparseLinear", "find_linear_layers",
+           "load_sparse_state_dict", "normalize_name", "to_masked", "to_sparse"]

@@ -1,8 +1,13 @@
 """Numba kernels of the multi-step LIF neuron (no torch here); see
-:class:`snn_adapters.neurons.LIF`. Arrays are ``[T, M]`` (time, neurons), contiguous; every
-neuron's loop over time runs in one thread, so results do not depend on the thread count. The
-arithmetic is done in the arrays' dtype, step for step as the torch loop does it, so the
-spikes are identical to it.
+:class:`snn_adapters.neurons.LIF`.
+
+Arrays are ``[T, M, R]``: time, then the neurons laid out as ``M`` contiguous runs of ``R``
+(``M = 1`` for a row-major ``[T, neurons]`` layout; ``M`` = neurons and ``R`` = batch for the
+feature-major activations of :class:`~snn_adapters.SparseLinear`, there transposed to
+``[M, T, R]``). The inner loop runs over contiguous memory and vectorises; every neuron's loop
+over time runs in one thread, so results do not depend on the thread count. The arithmetic is
+done in the arrays' dtype, step for step as the torch loop does it, so the spikes are identical
+to it.
 """
 
 from __future__ import annotations
@@ -18,32 +23,34 @@ _OPTS = {"nogil": True, "cache": True, "boundscheck": False}
 
 
 @kernel(**_OPTS)
-def lif_forward(x, tau, theta):
-    """Spikes and ``h = v_pre - theta`` of every step."""
-    steps, m = x.shape
-    out = np.empty_like(x)
-    h_all = np.empty_like(x)
+def lif_forward(x, out, h_all, tau, theta):
+    """Write the spikes and ``h = v_pre - theta`` of every step into ``out`` and ``h_all``
+    (all three ``[M, T, R]``, any strides with contiguous runs of ``R``)."""
+    m, steps, r = x.shape
     one = x.dtype.type(1.0)
     zero = x.dtype.type(0.0)
     tau = x.dtype.type(tau)
     theta = x.dtype.type(theta)
     for j in numba.prange(m):
-        v = zero
+        v = np.zeros(r, dtype=x.dtype)
         for t in range(steps):
-            v = v + (x[t, j] - v) / tau
-            h = v - theta
-            h_all[t, j] = h
-            s = one if h >= zero else zero
-            out[t, j] = s
-            v = v * (one - s)
-    return out, h_all
+            xs = x[j, t]
+            hs = h_all[j, t]
+            os = out[j, t]
+            for k in range(r):
+                vk = v[k] + (xs[k] - v[k]) / tau
+                h = vk - theta
+                hs[k] = h
+                s = one if h >= zero else zero
+                os[k] = s
+                v[k] = vk * (one - s)
 
 
 @kernel(**_OPTS)
-def lif_backward(g_out, h_all, tau, theta, alpha):
-    """Input gradient through time (ATan surrogate ``alpha/2 / (1 + (pi/2 alpha h)^2)``)."""
-    steps, m = h_all.shape
-    g_x = np.empty_like(h_all)
+def lif_backward(g_out, h_all, g_x, tau, theta, alpha):
+    """Write the input gradient through time into ``g_x`` (ATan surrogate
+    ``alpha/2 / (1 + (pi/2 alpha h)^2)``); arrays ``[M, T, R]`` as in :func:`lif_forward`."""
+    m, steps, r = h_all.shape
     one = h_all.dtype.type(1.0)
     zero = h_all.dtype.type(0.0)
     tau_ = h_all.dtype.type(tau)
@@ -52,12 +59,15 @@ def lif_backward(g_out, h_all, tau, theta, alpha):
     c = h_all.dtype.type(np.pi / 2 * alpha)
     keep = one - one / tau_
     for j in numba.prange(m):
-        g_v = zero
+        g_v = np.zeros(r, dtype=h_all.dtype)
         for t in range(steps - 1, -1, -1):
-            h = h_all[t, j]
-            s = one if h >= zero else zero
-            sg = half_a / (one + (c * h) * (c * h))
-            g_pre = (g_out[t, j] - g_v * (h + theta_)) * sg + g_v * (one - s)
-            g_x[t, j] = g_pre / tau_
-            g_v = g_pre * keep
-    return g_x
+            hs = h_all[j, t]
+            gs = g_out[j, t]
+            gx = g_x[j, t]
+            for k in range(r):
+                h = hs[k]
+                s = one if h >= zero else zero
+                sg = half_a / (one + (c * h) * (c * h))
+                g_pre = (gs[k] - g_v[k] * (h + theta_)) * sg + g_v[k] * (one - s)
+                gx[k] = g_pre / tau_
+                g_v[k] = g_pre * keep

@@ -31,14 +31,17 @@ _DOT_OPTS = {**_OPTS, "fastmath": {"reassoc", "contract"}}
 
 
 @kernel(**_OPTS)
-def matmul_out(xt, indptr_out, rows, perm, vals):
-    """Forward ``yt[o] = sum_k vals[perm[k]] * xt[rows[k]]`` over the in-links of ``o``:
-    ``[n_in, N] -> [n_out, N]``."""
+def matmul_out(xt, indptr_out, rows, perm, vals, bias):
+    """Forward ``yt[o] = bias[o] + sum_k vals[perm[k]] * xt[rows[k]]`` over the in-links of
+    ``o``: ``[n_in, N] -> [n_out, N]`` (``bias`` of length ``n_out``, or empty for none)."""
     n_out = indptr_out.shape[0] - 1
     n = xt.shape[1]
-    yt = np.zeros((n_out, n), dtype=xt.dtype)
+    yt = np.empty((n_out, n), dtype=xt.dtype)
     for o in numba.prange(n_out):
         y = yt[o]
+        b = bias[o] if bias.shape[0] else xt.dtype.type(0.0)
+        for r in range(n):
+            y[r] = b
         for k in range(indptr_out[o], indptr_out[o + 1]):
             w = vals[perm[k]]
             x = xt[rows[k]]

@@ -43,6 +43,31 @@ def _numba_ok(x: torch.Tensor) -> bool:
             and x.dim() >= 2 and x.numel() > 0)
 
 
+def _layout(x: torch.Tensor) -> str:
+    """``"features"`` when the last axis is the outermost in memory (the feature-major
+    activations of ``SparseLinear``), else ``"rows"``."""
+    if x.dim() >= 3 and x.movedim(-1, 0).is_contiguous() and not x.is_contiguous():
+        return "features"
+    return "rows"
+
+
+def _mtr_ok(x: torch.Tensor, layout: str) -> bool:
+    return x.movedim(-1, 0).is_contiguous() if layout == "features" else x.is_contiguous()
+
+
+def _mtr(x: torch.Tensor, layout: str):
+    """``x`` ``[T, ...]`` as the ``[M, T, R]`` numpy view the LIF kernels take (no copy):
+    feature-major ``[features, T, rest]``, or row-major ``[T, chunks, rest]`` permuted to
+    ``[chunks, T, rest]`` (chunks of the neurons, for the threads)."""
+    if layout == "features":
+        f = x.movedim(-1, 0)
+        return f.reshape(f.shape[0], f.shape[1], -1).numpy()
+    steps = x.shape[0]
+    m = x[0].numel()
+    chunks = math.gcd(m, 64) if m else 1
+    return x.reshape(steps, chunks, m // chunks).permute(1, 0, 2).numpy()
+
+
 def _threads() -> int:
     """Threads for the numba kernels: torch's own setting."""
     return torch.get_num_threads()
@@ -70,10 +95,15 @@ class _LIFMultiStep(torch.autograd.Function):
         if ctx.numba:
             from ._lif_kernels import lif_forward
 
-            x2 = x.detach().contiguous().reshape(x.shape[0], -1)
-            out, h_all = lif_forward(_threads(), x2.numpy(), tau, theta)
-            ctx.save_for_backward(torch.from_numpy(h_all).view(x.shape))
-            return torch.from_numpy(out).view(x.shape)
+            x = x.detach()
+            layout = _layout(x)
+            if not _mtr_ok(x, layout):
+                x = x.contiguous()
+            out, h_all = torch.empty_like(x), torch.empty_like(x)
+            lif_forward(_threads(), _mtr(x, layout), _mtr(out, layout), _mtr(h_all, layout),
+                        tau, theta)
+            ctx.save_for_backward(h_all)
+            return out
         v = torch.zeros_like(x[0])
         h_all = torch.empty_like(x)
         out = torch.empty_like(x)
@@ -93,11 +123,14 @@ class _LIFMultiStep(torch.autograd.Function):
         if ctx.numba:
             from ._lif_kernels import lif_backward
 
-            shape = h_all.shape
-            g = g_out.to(h_all.dtype).contiguous().reshape(shape[0], -1).numpy()
-            h2 = h_all.reshape(shape[0], -1).numpy()
-            g_x = lif_backward(_threads(), g, h2, tau, theta, alpha)
-            return torch.from_numpy(g_x).view(shape), None, None, None
+            layout = _layout(h_all)
+            g = g_out.to(h_all.dtype)
+            if _layout(g) != layout or not _mtr_ok(g, layout):
+                g = torch.empty_like(h_all).copy_(g)   # h_all's layout
+            g_x = torch.empty_like(h_all)
+            lif_backward(_threads(), _mtr(g, layout), _mtr(h_all, layout), _mtr(g_x, layout),
+                         tau, theta, alpha)
+            return g_x, None, None, None
         g_x = torch.empty_like(h_all)
         g_v = torch.zeros_like(h_all[0])
         keep = 1.0 - 1.0 / tau

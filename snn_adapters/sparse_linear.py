@@ -36,32 +36,50 @@ __all__ = ["SparseLinear", "BACKENDS", "to_sparse", "to_masked", "replace_module
 
 BACKENDS = ("auto", "numba", "torch")
 
-warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
 
+
+def _csr(indptr, indices, values, shape) -> torch.Tensor:
+    """A CSR tensor (torch warns that CSR support is in beta on each construction)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(indptr, indices, values, shape, check_invariants=False)
+
+
+
+def _feature_major(x2: torch.Tensor) -> torch.Tensor:
+    """``x2`` ``[N, n]`` as a contiguous ``[n, N]`` (a view when it is laid out so already,
+    as the outputs of this layer and of the LIF neurons after it are)."""
+    xt = x2.t()
+    return xt if xt.is_contiguous() else xt.contiguous()
 
 
 class _SparseLinearFn(torch.autograd.Function):
-    """``y = x @ B`` for ``x`` ``[N, n_in]`` and the layer's sparse ``B`` (``n_in x n_out``)."""
+    """``y = x @ B + b`` for ``x`` ``[N, n_in]`` and the layer's sparse ``B`` (``n_in x
+    n_out``). The numba path returns ``y`` feature-major (a transposed view of a contiguous
+    ``[n_out, N]``): the LIF kernels and the next sparse layer read it without a copy, dense
+    layers through BLAS's transposed operands."""
 
     @staticmethod
     @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
-    def forward(ctx, x, values, layer):
+    def forward(ctx, x, values, bias, layer):
         s = layer.structure()
         backend = layer.resolved_backend(x)
-        ctx.layer, ctx.backend = layer, backend
+        ctx.layer, ctx.backend, ctx.has_bias = layer, backend, bias is not None
         if backend == "numba":
             from . import _sparse_kernels as K
 
-            xt = x.detach().t().contiguous()
+            xt = _feature_major(x.detach())
+            b = (bias.detach() if bias is not None else values.new_empty(0)).numpy()
             yt = K.matmul_out(_threads(), xt.numpy(), s.indptr_out, s.rows, s.perm,
-                              values.detach().numpy())
+                              values.detach().numpy(), b)
             ctx.save_for_backward(xt, values)
             return torch.from_numpy(yt).t()
         t = s.tensors(x.device)
-        w = torch.sparse_csr_tensor(t["indptr_out"], t["rows"], values.detach()[t["perm"]],
-                                    (s.shape[1], s.shape[0]))
+        w = _csr(t["indptr_out"], t["rows"], values.detach()[t["perm"]],
+                 (s.shape[1], s.shape[0]))
         ctx.save_for_backward(x, values)
-        return torch.sparse.mm(w, x.detach().t()).t()
+        y = torch.sparse.mm(w, x.detach().t()).t()
+        return y + bias.detach() if bias is not None else y
 
     @staticmethod
     @torch.amp.custom_bwd(device_type="cuda")
@@ -70,33 +88,36 @@ class _SparseLinearFn(torch.autograd.Function):
         s = layer.structure()
         saved, values = ctx.saved_tensors
         gy = gy.to(values.dtype)
-        gx = gv = None
+        gx = gv = gb = None
         if backend == "numba":
             from . import _sparse_kernels as K
 
             xt, threads = saved, _threads()
-            gyt = gy.t().contiguous()
+            gyt = _feature_major(gy)
             if ctx.needs_input_grad[1]:
                 gv = torch.from_numpy(K.link_grad(threads, xt.numpy(), gyt.numpy(),
                                                   s.indptr_in, s.cols))
             if ctx.needs_input_grad[0]:
                 gx = torch.from_numpy(K.matmul_in(threads, gyt.numpy(), s.indptr_in, s.cols,
                                                   values.detach().numpy())).t()
+            if ctx.has_bias and ctx.needs_input_grad[2]:
+                gb = gyt.sum(1)
             if layer.capture_dense_grad:
                 layer.dense_grad = xt @ gy                       # [n_in, n_out]
-            return gx, gv, None
+            return gx, gv, gb, None
         x = saved
         t = s.tensors(gy.device)
         if ctx.needs_input_grad[1]:
-            pattern = torch.sparse_csr_tensor(t["indptr_in"], t["cols"],
-                                              torch.zeros_like(values), s.shape)
+            pattern = _csr(t["indptr_in"], t["cols"], torch.zeros_like(values), s.shape)
             gv = torch.sparse.sampled_addmm(pattern, x.t(), gy, beta=0.0).values()
         if ctx.needs_input_grad[0]:
-            b = torch.sparse_csr_tensor(t["indptr_in"], t["cols"], values.detach(), s.shape)
+            b = _csr(t["indptr_in"], t["cols"], values.detach(), s.shape)
             gx = torch.sparse.mm(b, gy.t()).t()
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            gb = gy.sum(0)
         if layer.capture_dense_grad:
             layer.dense_grad = x.t() @ gy
-        return gx, gv, None
+        return gx, gv, gb, None
 
 
 class SparseLinear(nn.Module):
@@ -228,9 +249,7 @@ class SparseLinear(nn.Module):
         x2 = x.reshape(-1, self.in_features)
         if x2.dtype != self.weight_values.dtype and not torch.is_autocast_enabled():
             x2 = x2.to(self.weight_values.dtype)
-        y = _SparseLinearFn.apply(x2, self.weight_values, self)
-        if self.bias is not None:
-            y = y + self.bias
+        y = _SparseLinearFn.apply(x2, self.weight_values, self.bias, self)
         y = y.reshape(*lead, self.out_features)
         return y.movedim(-1, -2) if self.channels_first else y
 

@@ -251,10 +251,15 @@ class CHSNN:
         raw_names = {}
         for raw, mod in model.named_modules():
             raw_names.setdefault(id(mod), raw)
+        self._raw_names = {name: raw_names[id(mod)] for name, mod in layers}
         with torch.no_grad():
             for name, mod in layers:
-                mod = storage.convert_layer(model, raw_names[id(mod)], mod, execution,
-                                            optimizer, backend)
+                raw = self._raw_names[name]
+                if name in init["layers"] and execution == "sparse" and not storage.is_sparse(mod):
+                    self._layers[name] = storage.new_sparse_layer(
+                        model, raw, mod, *init["layers"][name], optimizer, backend)
+                    continue
+                mod = storage.convert_layer(model, raw, mod, execution, optimizer, backend)
                 self._layers[name] = mod
                 if name in init["layers"]:
                     storage.write_links(mod, optimizer, *init["layers"][name])
@@ -690,6 +695,17 @@ class CHSNN:
         self.last_stats = copy.deepcopy(state.get("last_stats"))
         self.calibration = copy.deepcopy(state.get("calibration"))
         self._opt_steps_seen = self._opt_steps
+
+    def adapt_checkpoint(self, model_state: dict, optimizer_state: dict | None = None
+                         ) -> tuple[dict, dict | None]:
+        """A model and an optimiser state dict saved in either execution mode, converted so
+        that ``model.load_state_dict`` and ``optimizer.load_state_dict`` accept them in this
+        sparsifier's mode (a masked checkpoint resumes in sparse execution and back; see
+        :func:`snn_adapters.storage.adapt_state`). The state dicts must come from the model
+        this sparsifier was built on (same wrapping)."""
+        layers = {(self._raw_names[n] + "." if self._raw_names[n] else ""): m
+                  for n, m in self._layers.items()}
+        return storage.adapt_state(layers, self.optimizer, model_state, optimizer_state)
 
     def remove(self) -> None:
         """Detach from the optimiser and the model's hooks (the masks stay on the model)."""

@@ -13,11 +13,13 @@ layer, one entry per link for a sparse one; :func:`swap_parameter` moves it betw
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
 
-from .links import links_to_mask, mask_to_links, torch_flat_index
+from .links import links_to_dense, links_to_mask, mask_to_links, torch_flat_index
 from .masks import (
     apply_mask,
     change_links,
@@ -30,7 +32,7 @@ from .sparse_linear import SparseLinear
 
 __all__ = ["EXECUTIONS", "is_sparse", "layer_shape_of", "layer_links", "write_links",
            "apply_change", "n_links", "layer_mask", "engine_link_tensor", "swap_parameter",
-           "convert_layer", "values_param"]
+           "convert_layer", "new_sparse_layer", "values_param", "adapt_state", "mask_of_state"]
 
 EXECUTIONS = ("masked", "sparse")
 
@@ -197,6 +199,33 @@ def convert_layer(model: nn.Module, raw_name: str, mod: nn.Module, execution: st
     return new
 
 
+def new_sparse_layer(model: nn.Module, raw_name: str, mod: nn.Module, links, values, optimizer,
+                     backend: str = "auto") -> SparseLinear:
+    """Replace a linear-like layer by a :class:`SparseLinear` with the given links and
+    weights, without reading its dense weight (which may live on the ``meta`` device, so that
+    layers too large for a dense weight can be built); its bias is kept (drawn anew if on
+    ``meta``). The optimiser holds the new parameters instead of the old ones."""
+    from .sparse_linear import replace_module
+
+    w = mod.weight
+    device = torch.device("cpu") if w.device.type == "meta" else w.device
+    bias = mod.bias
+    if bias is not None and bias.device.type != "meta":
+        bias_arg = bias
+    else:
+        bias_arg = bias is not None
+    n_in, n_out = layer_shape_of(mod)
+    new = SparseLinear(n_in, n_out, links, torch.as_tensor(np.asarray(values)), bias_arg,
+                       channels_first=isinstance(mod, nn.Conv1d), backend=backend,
+                       device=device, dtype=w.dtype)
+    idx = torch_flat_index(new.links(), (n_in, n_out), device)
+    swap_parameter(optimizer, w, new.weight_values, lambda v: v.reshape(-1)[idx] * 0)
+    if bias is not None:
+        swap_parameter(optimizer, bias, new.bias, lambda v: v.clone())
+    replace_module(model, raw_name, new)
+    return new
+
+
 def mask_of_state(state: dict, prefix: str) -> np.ndarray | None:
     """Links (engine flat) of the layer ``prefix`` in a model state dict of either mode."""
     if prefix + "weight_links" in state:
@@ -204,3 +233,52 @@ def mask_of_state(state: dict, prefix: str) -> np.ndarray | None:
     if prefix + "weight_mask" in state:
         return mask_to_links(state[prefix + "weight_mask"])
     return None
+
+
+def adapt_state(layers: dict, optimizer, model_state: dict, optimizer_state: dict | None
+                ) -> tuple[dict, dict | None]:
+    """A model state dict and an optimiser state dict saved in either execution mode, made
+    loadable into ``layers`` (``{state-dict prefix: module}``) as they are now stored.
+
+    Masked -> sparse: the model state is converted by ``SparseLinear`` itself when loading;
+    the optimiser's dense state tensors of those weights are gathered at the links.
+    Sparse -> masked: ``weight_values`` + ``weight_links`` become ``weight`` + ``weight_mask``
+    and per-link optimiser state is scattered into dense tensors. Returns new dicts (the
+    inputs are not modified).
+    """
+    model_state = dict(model_state)
+    positions = {}
+    if optimizer is not None and optimizer_state is not None:
+        flat = [p for g in optimizer.param_groups for p in g["params"]]
+        ids = [i for g in optimizer_state["param_groups"] for i in g["params"]]
+        if len(ids) == len(flat):
+            positions = {id(p): i for p, i in zip(flat, ids, strict=True)}
+        optimizer_state = {**optimizer_state, "state": dict(optimizer_state["state"])}
+    for prefix, mod in layers.items():
+        links = mask_of_state(model_state, prefix)
+        if links is None:
+            continue
+        shape = layer_shape_of(mod)
+        saved_sparse = prefix + "weight_links" in model_state
+        if saved_sparse and not is_sparse(mod):
+            values = model_state.pop(prefix + "weight_values")
+            model_state.pop(prefix + "weight_links")
+            model_state[prefix + "weight"] = links_to_dense(links, values, shape).reshape(
+                mod.weight.shape)
+            model_state[prefix + "weight_mask"] = links_to_mask(links, shape).reshape(
+                mod.weight.shape)
+        pos = positions.get(id(values_param(mod)))
+        if pos is None or pos not in optimizer_state["state"] or saved_sparse == is_sparse(mod):
+            continue
+        idx = torch_flat_index(links, shape)
+        converted = {}
+        for key, v in optimizer_state["state"][pos].items():
+            if isinstance(v, torch.Tensor) and v.dim() >= 1 and not saved_sparse:
+                v = v.reshape(-1)[idx.to(v.device)].clone()           # dense -> links
+            elif isinstance(v, torch.Tensor) and v.dim() == 1 and saved_sparse:
+                d = torch.zeros(math.prod(shape), dtype=v.dtype, device=v.device)
+                d[idx.to(v.device)] = v                                # links -> dense
+                v = d.view(mod.weight.shape)
+            converted[key] = v
+        optimizer_state["state"][pos] = converted
+    return model_state, optimizer_state

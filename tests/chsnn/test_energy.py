@@ -156,3 +156,21 @@ def test_chsnn_model_sops_below_dense(name, kwargs):
     # the dense classifier: sparse count == dense count
     clf = rep.layers[model.classifier_name]
     assert clf.sops == clf.dense_sops and clf.macs == clf.dense_macs
+
+
+@pytest.mark.parametrize("analog", [False, True])
+def test_a_sparse_layer_counts_as_its_masked_twin(analog):
+    from snn_adapters import to_sparse
+
+    x = torch.tensor([[[1., 0., 1.], [0., 0., 0.]],
+                      [[1., 1., 0.], [1., 1., 1.]]])
+    if analog:
+        x = x * 0.5
+    masked = nn.Sequential(masked_linear())
+    want = count_synaptic_operations(masked, x)
+    to_sparse(masked)
+    got = count_synaptic_operations(masked, x)
+    assert type(masked[0]).__name__ == "SparseLinear"
+    assert (got.sops, got.macs, got.dense_sops, got.dense_macs) == (
+        want.sops, want.macs, want.dense_sops, want.dense_macs)
+    assert got.layers["0"].synapses == 4 and got.layers["0"].dense_synapses == 6

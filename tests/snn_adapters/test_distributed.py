@@ -24,15 +24,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _worker(rank: int, world: int, port: int, out_dir: str) -> None:
+def _worker(rank: int, world: int, port: int, out_dir: str, execution: str) -> None:
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
                             world_size=world)
     try:
         torch.manual_seed(rank)  # different initial weights on purpose
-        model = DDP(TinySNN())
+        model = TinySNN()
+        if execution == "masked":
+            model = DDP(model)
         opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
         # different seeds on purpose: rank 0's decisions must win
-        sp = CHSNN(model, opt, sparsity=0.9, total_steps=8, update_interval=2, seed=rank)
+        sp = CHSNN(model, opt, sparsity=0.9, total_steps=8, update_interval=2, seed=rank,
+                   execution=execution)
+        if execution == "sparse":  # sparse layers replace parameters: wrap afterwards
+            model = DDP(model)
         assert sp.layer_names == ["fc1", "fc2"]
         with sp.calibrate():
             model(batch(50 + rank)[0])  # different calibration data per rank
@@ -47,11 +52,15 @@ def _worker(rank: int, world: int, port: int, out_dir: str) -> None:
                   "history": [h["step"] for h in sp.history],
                   "rng": sp.state_dict()["rng"]}
         # divergence is detected on every rank
-        if rank == 1:
+        if rank == 1 and execution == "masked":
             m = model.module.fc1.weight_mask
             i = int(torch.nonzero(m.flatten())[0])
             j = int(torch.nonzero(~m.flatten())[0])
             m.view(-1)[i], m.view(-1)[j] = False, True
+        elif rank == 1:  # the link structure: one link moved to a non-link
+            links = model.module.fc1.weight_links
+            free = sorted(set(range(20 * 32)) - set(links.tolist()))
+            links[0] = free[0]
         try:
             sp.check_consistency()
             result["detected"] = None
@@ -66,8 +75,9 @@ def _worker(rank: int, world: int, port: int, out_dir: str) -> None:
 
 
 @pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available")
-def test_ddp_two_ranks_agree(tmp_path):
-    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+@pytest.mark.parametrize("execution", ["masked", "sparse"])
+def test_ddp_two_ranks_agree(tmp_path, execution):
+    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path), execution), nprocs=2, join=True)
     r0 = torch.load(tmp_path / "rank0.pt", weights_only=False)
     r1 = torch.load(tmp_path / "rank1.pt", weights_only=False)
     assert r0["history"] == r1["history"] == [2, 4]
