@@ -182,13 +182,14 @@ def _row(m: dict | None, s: dict | None) -> str:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="2fc,3fc")
-    ap.add_argument("--widths", default="1568,4096")
+    ap.add_argument("--widths", default="1568,4096,16384")
     ap.add_argument("--sparsities", default="0.9,0.99,0.999")
-    ap.add_argument("--threads", default="1")
+    ap.add_argument("--threads", default="1,2")
     ap.add_argument("--steps", type=int, default=10, help="timed steps per configuration")
     ap.add_argument("--update-interval", type=int, default=5)
-    ap.add_argument("--masked-max-width", type=int, default=4096,
-                    help="skip masked runs wider than this (their dense cost is prohibitive)")
+    ap.add_argument("--masked-max-params", type=float, default=5e7,
+                    help="skip masked runs whose dense weights exceed this many parameters "
+                         "(their cost is prohibitive; --big times a few steps of one)")
     ap.add_argument("--breakdown", action="store_true")
     ap.add_argument("--fmnist-epoch", action="store_true")
     ap.add_argument("--big", action="store_true")
@@ -214,8 +215,9 @@ def main(argv=None) -> None:
                     base = {"model": model, "width": width, "sparsity": sparsity,
                             "threads": threads, "steps": a.steps,
                             "update_interval": a.update_interval}
+                    dense = 784 * width + (width * width if model == "3fc" else 0)
                     m = (_spawn("step", {**base, "execution": "masked"}, a.timeout)
-                         if width <= a.masked_max_width else None)
+                         if dense <= a.masked_max_params else None)
                     s = _spawn("step", {**base, "execution": "sparse"}, a.timeout)
                     results += [r for r in (m, s) if r]
                     print(_row(m, s), flush=True)

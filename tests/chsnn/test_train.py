@@ -226,3 +226,31 @@ def test_conv_model_on_non_image_data_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="needs image data"):
         train(tiny(dataset=str(path), model="2conv2fc", n_train=None, n_test=None),
               tmp_path / "r", progress=False, log=None)
+
+
+@pytest.mark.parametrize("modes", [("masked", "sparse"), ("sparse", "masked")])
+def test_a_run_resumes_in_the_other_execution_mode(tmp_path, modes):
+    cfg = tiny(method="chsnn", epochs=3, execution=modes[0])
+    full = train(cfg, tmp_path / "full", progress=False, log=None)
+    train(cfg, tmp_path / "part", progress=False, log=None, stop_after_epoch=1)
+    resumed = train(TrainConfig(), tmp_path / "part", resume=True, progress=False, log=None,
+                    execution=modes[1])
+    assert full["execution"] == modes[0] and resumed["execution"] == modes[1]
+    assert json.loads((tmp_path / "part" / "config.json").read_text())["execution"] == modes[1]
+    for a, b in zip(full["history"], resumed["history"], strict=True):
+        assert a["links"] == b["links"]
+        assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-4)
+    full_layers = load_layers(tmp_path / "full" / "topology.npz")
+    part_layers = load_layers(tmp_path / "part" / "topology.npz")
+    for x, y in zip(full_layers.layers, part_layers.layers, strict=True):
+        assert (x.to_dense() == y.to_dense()).all()
+
+
+def test_execution_option():
+    assert tiny().execution == "auto"
+    assert tiny().resolved_execution("cpu") == "sparse"
+    assert tiny().resolved_execution("cuda") == "masked"
+    assert tiny(execution="masked").resolved_execution("cpu") == "masked"
+    with pytest.raises(ConfigError, match="execution must be one of"):
+        tiny(execution="dense")
+    assert TrainConfig.from_dict({"method": "set"}).execution == "masked"  # runs saved before

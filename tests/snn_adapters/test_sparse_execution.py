@@ -265,3 +265,92 @@ def test_bad_input_is_refused_in_one_line():
         SparseLinear(3, 2, [0, 1])(torch.zeros(4, 5))
     with pytest.raises(ValueError, match="no weight_mask"):
         SparseLinear.from_module(nn.Linear(3, 2))
+
+
+def _framework_model(framework: str):
+    """A tiny network of ``framework`` and its forward ``[T, B, N_IN] -> [B, N_OUT]``."""
+    from ._models import N_OUT
+
+    if framework == "spikingjelly":
+        pytest.importorskip("spikingjelly", reason="spikingjelly is not installed")
+        from spikingjelly.activation_based import functional, layer, neuron, surrogate
+
+        net = nn.Sequential(
+            layer.Linear(N_IN, 32), neuron.LIFNode(tau=2.0, surrogate_function=surrogate.ATan()),
+            layer.Linear(32, 32), neuron.LIFNode(tau=2.0, surrogate_function=surrogate.ATan()),
+            layer.Linear(32, N_OUT))
+        functional.set_step_mode(net, "m")
+
+        def forward(x):
+            out = net(x).mean(0)
+            functional.reset_net(net)
+            return out
+        return net, forward
+    if framework == "snntorch":
+        snn = pytest.importorskip("snntorch", reason="snntorch is not installed")
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1, self.lif1 = nn.Linear(N_IN, 32), snn.Leaky(beta=0.9)
+                self.fc2, self.lif2 = nn.Linear(32, 32), snn.Leaky(beta=0.9)
+                self.fc3 = nn.Linear(32, N_OUT)
+
+            def forward(self, x):
+                m1, m2 = self.lif1.init_leaky(), self.lif2.init_leaky()
+                out = []
+                for t in range(x.shape[0]):
+                    s1, m1 = self.lif1(self.fc1(x[t]), m1)
+                    s2, m2 = self.lif2(self.fc2(s1), m2)
+                    out.append(self.fc3(s2))
+                return torch.stack(out).mean(0)
+        net = Net()
+        return net, net
+    pytest.importorskip("norse", reason="norse is not installed")
+    import norse.torch as norse
+
+    net = norse.SequentialState(nn.Linear(N_IN, 32), norse.LIFCell(), nn.Linear(32, 32),
+                                norse.LIFCell(), nn.Linear(32, N_OUT))
+
+    def forward(x):
+        state, out = None, []
+        for t in range(x.shape[0]):
+            y, state = net(x[t], state)
+            out.append(y)
+        return torch.stack(out).mean(0)
+    return net, forward
+
+
+@pytest.mark.parametrize("framework", ["spikingjelly", "snntorch", "norse"])
+def test_framework_models_train_the_same_in_sparse_execution(framework):
+    losses, links = {}, {}
+    for execution in ("masked", "sparse"):
+        torch.manual_seed(0)
+        net, forward = _framework_model(framework)
+        opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+        sp = CHSNN(net, opt, sparsity=0.9, total_steps=8, update_interval=2, seed=0,
+                   execution=execution)
+        with sp.calibrate(), torch.no_grad():
+            forward(batch(100)[0])
+        losses[execution] = []
+        for step in range(5):
+            x, y = batch(step)
+            loss = nn.functional.cross_entropy(forward(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sp.step()
+            losses[execution].append(float(loss.detach()))
+        links[execution] = {n: ll for n, (ll, _) in sp.layer_links().items()}
+        if execution == "sparse":
+            assert all(isinstance(m, SparseLinear) for m in sp.layers().values())
+            fresh, _ = _framework_model(framework)       # another seed, then the state
+            other = CHSNN(fresh, torch.optim.Adam(fresh.parameters()), sparsity=0.9,
+                          total_steps=8, execution="sparse", seed=1)
+            fresh.load_state_dict(net.state_dict())
+            for name, (ll, w) in other.layer_links().items():
+                assert np.array_equal(ll, links["sparse"][name])
+                assert np.array_equal(w, sp.layer_links()[name][1])
+    np.testing.assert_allclose(losses["masked"], losses["sparse"], rtol=1e-4)
+    for name, ll in links["masked"].items():
+        assert np.array_equal(ll, links["sparse"][name])
