@@ -449,10 +449,13 @@ def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
 # entry points
 # ------------------------------------------------------------------------------------------
 @njit(parallel=True, cache=True, nogil=True)
-def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out):
+def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out,
+               mirror=False):
     """``out[r, lab[o]]``: the score of the pair ``(rows[r], o)`` for every candidate ``o``
     (only ``o > rows[r]`` when ``upper``); ``lab`` maps the kernel's node order to the
-    caller's. Other entries are left as they are (0)."""
+    caller's. Other entries are left as they are (0). With ``mirror`` (every node a seed,
+    ``upper``, ``out`` n x n) seed ``i`` writes row ``lab[i]`` and ``out[lab[o], lab[i]]``
+    too: the full symmetric matrix in one array (each entry written by one thread)."""
     indptr, indices = g[0], g[1]
     n_chunks = sc[0].shape[0]
     for c in prange(n_chunks):
@@ -462,7 +465,8 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
             i = rows[r]
             lo = i if upper else -1
             nw = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
-            dest = out[r]
+            dest = out[lab[i]] if mirror else out[r]
+            li = lab[i]
             for t in range(nw):
                 b = walk[t]
                 s1 = indptr[b + 1]
@@ -474,6 +478,8 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
                     row[o] = 0.0
                     if o != i and in_i[o] == 0:
                         dest[lab[o]] = v
+                        if mirror:
+                            out[lab[o], li] = v
             row[i] = 0.0
             seed_reset(i, nw, g, s)
 

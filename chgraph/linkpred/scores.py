@@ -72,10 +72,7 @@ def link_scores(matrix, method: str = "CH3-L3", *, bipartite: bool = True,
     if bipartite:
         scorer = BipartiteScorer(as_layer(matrix), predictor)
         return scorer.all()
-    graph = as_graph(matrix)
-    scorer = UnipartiteScorer(graph, predictor, internal)
-    upper = scorer.rows(np.arange(graph.n_nodes), upper_only=True)
-    return upper + upper.T
+    return UnipartiteScorer(as_graph(matrix), predictor, internal).all()
 
 
 def _check_internal(internal_degree: str) -> int:
@@ -377,6 +374,18 @@ class UnipartiteScorer:
             return out
         _ukernels.rows_dense(*self._args(), self._inv[rows], bool(upper_only), self._lab,
                              self._sc(), out)
+        return out
+
+    def all(self) -> np.ndarray:
+        """The full symmetric ``n x n`` score matrix (each pair computed once, from one end,
+        and written to both entries: one ``n x n`` array in memory)."""
+        if self.strategy == "pairwise":
+            half = self.rows(np.arange(self.n), upper_only=True)
+            return half + half.T
+        out = np.zeros((self.n, self.n), dtype=np.float64)
+        if self.n:
+            _ukernels.rows_dense(*self._args(), np.arange(self.n, dtype=np.int64), True,
+                                 self._lab, self._sc(), out, True)
         return out
 
     def pairs(self, u, v) -> np.ndarray:
