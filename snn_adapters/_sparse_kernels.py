@@ -24,7 +24,7 @@ from ._numba_util import kernel
 
 __all__ = ["matmul_out", "matmul_in", "link_grad"]
 
-_OPTS = {"nogil": True, "cache": True, "boundscheck": False}
+_OPTS = {"nogil": True, "cache": True, "boundscheck": False, "error_model": "numpy"}
 # the dot products of the weight gradient vectorise only when they may be reassociated; the
 # order stays fixed for a given machine, whatever the number of threads
 _DOT_OPTS = {**_OPTS, "fastmath": {"reassoc", "contract"}}
