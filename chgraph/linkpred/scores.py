@@ -297,6 +297,14 @@ class UnipartiteScorer:
     L2 predictors use one kernel (``"l2"``). All but ``"pairwise"`` precompute the triangles of
     every link (``C`` of adjacent nodes), which give the corrections for the seeds' common
     neighbours.
+
+    >>> import networkx as nx
+    >>> from chgraph import Graph
+    >>> from chgraph.linkpred.registry import get_method
+    >>> s = UnipartiteScorer(Graph.from_networkx(nx.path_graph(4)), get_method("CH3-L3", False),
+    ...                      INTERNAL_DEGREE["path"])
+    >>> s.strategy, s.pairs([0, 3], [3, 1]).tolist()
+    ('wedge', [1.0, 0.0])
     """
 
     def __init__(self, graph: Graph, predictor: LinkPredictor, internal: int,

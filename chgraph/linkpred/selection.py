@@ -86,6 +86,16 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
     >>> rows, cols, scores = top_k_links(B, 1)
     >>> rows.tolist(), cols.tolist()
     ([0], [0])
+
+    On a graph (pairs ``u < v``; ``allowed_rows``: only the new links of node 4):
+
+    >>> import networkx as nx
+    >>> rows, cols, scores = top_k_links(nx.path_graph(5), 2, "CN-L3", bipartite=False)
+    >>> list(zip(rows.tolist(), cols.tolist()))
+    [(0, 3), (1, 4)]
+    >>> seeds = np.zeros(5, bool); seeds[4] = True
+    >>> top_k_links(nx.path_graph(5), 1, "CN-L3", bipartite=False, allowed_rows=seeds)[:2]
+    (array([1]), array([4]))
     """
     if ties not in ("index", "all"):
         raise ValueError(f"ties must be 'index' or 'all', got {ties!r}")
@@ -150,6 +160,11 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
     >>> rows, cols, scores = sample_links(B, 2, rng=0)
     >>> sorted(zip(rows.tolist(), cols.tolist()))
     [(0, 0), (2, 3)]
+    >>> import networkx as nx
+    >>> rows, cols, scores = sample_links(nx.path_graph(6), 4, "CN-L3", rng=0, bipartite=False,
+    ...                                   zero_scores="uniform")
+    >>> scores.tolist()[:3], bool(scores[3] == 0.0)   # 3 pairs at distance 3, then a zero
+    ([1.0, 1.0, 1.0], True)
 
     References
     ----------
