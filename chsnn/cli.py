@@ -77,8 +77,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N")
     p.add_argument("--execution", default=None, choices=("auto", "masked", "sparse"),
                    help="sparse layers stored as links (sparse) or as masked dense weights "
-                        "(masked); default auto: sparse on the CPU, masked on CUDA. With "
-                        "--resume it continues the run in that mode")
+                        "(masked); default auto: sparse on the CPU at sparsity >= 0.95, else "
+                        "masked. With --resume it continues the run in that mode")
     p.add_argument("--quiet", action="store_true", help="no progress bars, no epoch lines")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
 

@@ -24,8 +24,10 @@ LR_SCHEDULES = ("constant", "cosine", "linear")
 #: run behaves as it did when it was written (no validation split)
 _LEGACY = {"val_fraction": 0.0, "execution": "masked"}
 #: how the sparse layers are stored and run (``snn_adapters.CHSNN(execution=...)``); "auto" is
-#: sparse on the CPU, where benchmarks/bench_training.py shows it faster, and masked on CUDA
+#: sparse on the CPU from AUTO_SPARSE_FROM sparsity on, where benchmarks/bench_training.py shows
+#: it faster (at 90 % the dense BLAS of the masked layer still wins), and masked on CUDA
 EXECUTIONS = ("auto", "masked", "sparse")
+AUTO_SPARSE_FROM = 0.95
 
 
 class ConfigError(ValueError):
@@ -139,7 +141,8 @@ class TrainConfig:
         """``masked`` or ``sparse`` for a run on ``device_type`` ("cpu", "cuda")."""
         if self.execution != "auto":
             return self.execution
-        return "sparse" if device_type == "cpu" else "masked"
+        return "sparse" if device_type == "cpu" and self.sparsity >= AUTO_SPARSE_FROM \
+            else "masked"
 
     def to_dict(self) -> dict:
         """A plain dict of JSON types."""

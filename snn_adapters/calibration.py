@@ -15,9 +15,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from chgraph.evolution import normal_on_links, spike_correlation, sscti_topology, sswi_std
+
 from .layers import layer_shape
 
-__all__ = ["layer_input_rows", "SpikeRecorder"]
+__all__ = ["layer_input_rows", "SpikeRecorder", "calibrated_layers"]
 
 
 def layer_input_rows(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -101,3 +103,35 @@ class SpikeRecorder:
     @property
     def active(self) -> bool:
         return bool(self._handles)
+
+
+def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: float, rng, *,
+                      sscti: bool, sswi: bool, theta: float, classifier: str | None) -> dict:
+    """The calibrated topology and weights of every sparse layer (SPEC 3.1-3.2), in the
+    engine's terms: ``{name: (links, weights or None)}``.
+
+    The first layer called gets the SSCTI topology (when ``sscti``) from its recorded
+    input rows; the others keep ``links`` (their present links). With ``sswi`` every layer
+    gets SSWI weights on its links (``first``: ``St`` = 1 - its input firing rate;
+    ``classifier``: ``last``; else ``hidden`` with threshold ``theta``), drawn from ``rng``
+    in link order; without, ``None`` (the present weights stay, 0 on new links).
+    """
+    first = rec.order[0]
+    rates = rec.rates
+    out = {}
+    for name, (n_in, n_out) in shapes.items():
+        if name == first and sscti:
+            corr = spike_correlation(rec.first_layer_rows())
+            layer_links = np.flatnonzero(sscti_topology(corr, n_out, sparsity))
+        else:
+            layer_links = links[name]
+        w = None
+        if sswi:
+            position = ("first" if name == first else
+                        "last" if name == classifier else "hidden")
+            std = sswi_std(position, n_in, 1.0 - layer_links.size / (n_in * n_out),
+                           st=1.0 - rates[first] if position == "first" else None,
+                           theta=None if position == "first" else theta)
+            w = normal_on_links(layer_links.size, std, rng)
+        out[name] = (layer_links, w)
+    return out

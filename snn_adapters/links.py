@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["mask_to_links", "links_to_mask", "torch_flat_index", "links_to_dense",
+__all__ = ["mask_to_links", "links_to_mask", "torch_flat_index", "engine_index", "links_to_dense",
            "engine_array", "CSRStructure"]
 
 
@@ -27,8 +27,8 @@ def mask_to_links(mask: torch.Tensor) -> np.ndarray:
     """Engine flat links (ascending int64 numpy) of a boolean ``(out, in)`` mask (a Conv1d
     mask's trailing kernel axis of size 1 is ignored)."""
     m = mask.reshape(mask.shape[0], -1)
-    o, i = torch.nonzero(m, as_tuple=True)
-    flat = (i * m.shape[0] + o).cpu().numpy().astype(np.int64)
+    idx = torch.nonzero(m.reshape(-1)).flatten()
+    flat = engine_index(idx, (m.shape[1], m.shape[0])).cpu().numpy().astype(np.int64)
     flat.sort()
     return flat
 
@@ -39,6 +39,12 @@ def torch_flat_index(links, shape: tuple[int, int], device=None) -> torch.Tensor
     n_in, n_out = shape
     i, o = np.divmod(np.asarray(links, dtype=np.int64), n_out)
     return torch.from_numpy(o * n_in + i).to(device)
+
+
+def engine_index(torch_flat: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """Engine flat links of flat indices into the ``(out, in)`` weight (on their device)."""
+    n_in, n_out = shape
+    return (torch_flat % n_in) * n_out + torch_flat // n_in
 
 
 def links_to_mask(links, shape: tuple[int, int], device=None) -> torch.Tensor:

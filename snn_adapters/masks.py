@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .layers import weight_2d
+from .links import mask_to_links, torch_flat_index
 
 __all__ = ["MASK_NAME", "get_mask", "set_mask", "apply_mask", "optimizer_state_tensors",
            "zero_optimizer_state", "layer_links", "change_links", "load_sparse_state_dict"]
@@ -93,15 +94,9 @@ def layer_links(module: nn.Module, links: np.ndarray | None = None
     ([0, 3, 4], True)
     """
     w2 = weight_2d(module)
-    n_out = w2.shape[0]
-    if links is None:
-        o, i = torch.nonzero(get_mask(module).view(w2.shape), as_tuple=True)
-        flat = (i * n_out + o).cpu().numpy()
-        flat.sort()
-    else:
-        flat = np.asarray(links, dtype=np.int64)
-    idx = torch.from_numpy(flat).to(w2.device)
-    w = w2[idx % n_out, idx // n_out]
+    flat = (mask_to_links(get_mask(module).view(w2.shape)) if links is None
+            else np.asarray(links, dtype=np.int64))
+    w = w2.reshape(-1)[torch_flat_index(flat, (w2.shape[1], w2.shape[0]), w2.device)]
     if w.dtype not in (torch.float32, torch.float64):
         w = w.float()
     return flat, w.cpu().numpy()
@@ -125,13 +120,9 @@ def change_links(module: nn.Module, optimizer: torch.optim.Optimizer | None,
     ([[True, False, False], [True, True, False]], 0.0)
     """
     mask, w = get_mask(module), module.weight
-    n_out, n_in = w.shape[0], w.shape[1]
-
-    def to_torch(flat) -> torch.Tensor:
-        i, o = np.divmod(np.asarray(flat, dtype=np.int64), n_out)
-        return torch.from_numpy(o * n_in + i).to(w.device)
-
-    lost, new = to_torch(removed), to_torch(regrown)
+    shape = (w.shape[1], w.shape[0])
+    lost = torch_flat_index(removed, shape, w.device)
+    new = torch_flat_index(regrown, shape, w.device)
     both = torch.cat([lost, new])
     mask.view(-1)[lost] = False
     mask.view(-1)[new] = True

@@ -32,7 +32,6 @@ import time
 import warnings
 
 import numpy as np
-import scipy.sparse as sp_sparse
 import torch
 from torch import nn
 
@@ -43,14 +42,11 @@ from chgraph.evolution import (
     n_links_for,
     normal_on_links,
     random_equal_degree_links,
-    spike_correlation,
-    sscti_topology,
-    sswi_std,
     swi_std,
 )
 
 from . import storage
-from .calibration import SpikeRecorder
+from .calibration import SpikeRecorder, calibrated_layers
 from .chains import check_chains, infer_chains
 from .distributed import _dist, _rank, _share
 from .layers import ForwardOrderRecorder, find_linear_layers, layer_shape
@@ -59,14 +55,6 @@ from .sparse_linear import BACKENDS
 from .state import STATE_VERSION, parse_state
 
 __all__ = ["CHSNN"]
-
-
-def _mask_version(mask: torch.Tensor) -> tuple[int, int]:
-    """Identifies a mask buffer's contents: the same tensor (storage) at the same in-place
-    version. ``load_state_dict`` copies in place (a new version); replacing the buffer gives
-    a new storage."""
-    return mask.data_ptr(), mask._version
-
 
 
 class CHSNN:
@@ -217,8 +205,7 @@ class CHSNN:
         self.classifier = classifier
         self.max_calibration_observations = int(max_calibration_observations)
         self._layers: dict[str, nn.Module] = dict(layers)
-        self._keep_cache: dict[str, tuple] = {}
-        self._link_cache: dict[str, tuple] = {}
+        self._cache = storage.MaskedCache()  # links and gradient factors of masked layers
         self._template = template
         self._rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self._chains: list[list[str]] | None = chains
@@ -240,7 +227,7 @@ class CHSNN:
             for name, mod in layers:
                 shape = storage.layer_shape_of(mod)
                 k = n_links_for(shape, self.sparsity)
-                if self._adoptable(mod, k):
+                if storage.has_links(mod, k):
                     continue  # adopt the existing topology and weights
                 links = random_equal_degree_links(shape, self.sparsity, self._rng)
                 std = swi_std(shape[0], 1.0 - k / (shape[0] * shape[1]))
@@ -275,15 +262,6 @@ class CHSNN:
         self._order_recorder = ForwardOrderRecorder(model)
 
     # -- helpers -------------------------------------------------------------------------------
-    @staticmethod
-    def _adoptable(mod: nn.Module, k: int) -> bool:
-        """Whether a layer already carries a topology of ``k`` links (a copied sparse model)."""
-        if storage.is_sparse(mod):
-            return mod.n_links == k
-        old = get_mask(mod)
-        return (old is not None and old.dtype == torch.bool and old.shape == mod.weight.shape
-                and int(old.count_nonzero()) == k)
-
     def _arm_dense_gradients(self, step: int) -> None:
         """RigL on sparse layers: the backward pass of optimiser step ``step`` computes the
         dense gradient when that step updates the topology (never otherwise)."""
@@ -310,20 +288,9 @@ class CHSNN:
             # RigL: regrowth scores are the magnitudes of the dense gradients of the update
             # step, taken before the pruned entries are zeroed (sparse layers computed them in
             # their backward pass, see _arm_dense_gradients)
-            self._pending_scores = {}
-            for name, mod in self._layers.items():
-                if storage.is_sparse(mod):
-                    if mod.dense_grad is not None:
-                        self._pending_scores[name] = mod.dense_grad.abs().float().cpu().numpy()
-                elif mod.weight.grad is not None:
-                    self._pending_scores[name] = (mod.weight.grad.reshape(
-                        mod.weight.shape[0], -1).abs().float().cpu().numpy().T)
-        with torch.no_grad():
-            for name, mod in self._layers.items():
-                grad = None if storage.is_sparse(mod) else mod.weight.grad
-                if grad is not None:
-                    keep = self._keep_factor(name, mod)
-                    grad.mul_(keep if grad.dtype == keep.dtype else keep.to(grad.dtype))
+            self._pending_scores = {name: g for name, mod in self._layers.items()
+                                    if (g := storage.dense_gradient(mod)) is not None}
+        self._cache.mask(self._layers, lambda mod: [mod.weight.grad])
 
     @property
     def layer_names(self) -> list[str]:
@@ -358,9 +325,8 @@ class CHSNN:
         out = {}
         for n, (links, _) in self.layer_links().items():
             n_in, n_out = storage.layer_shape_of(self._layers[n])
-            i, o = np.divmod(links, n_out)
-            out[n] = BipartiteLayer(sp_sparse.csr_matrix(
-                (np.ones(links.size, dtype=np.int8), (i, o)), shape=(n_in, n_out)))
+            out[n] = BipartiteLayer.from_edges(np.stack(np.divmod(links, n_out), axis=1),
+                                               shape=(n_in, n_out))
         return out
 
     def sparsity_report(self) -> dict:
@@ -434,33 +400,8 @@ class CHSNN:
     @torch.no_grad()
     def apply_masks(self) -> None:
         """Zero every pruned weight and its optimizer state now (e.g. after editing weights)."""
-        for name, mod in self._layers.items():
-            if storage.is_sparse(mod):
-                continue  # nothing is stored off the links
-            keep = self._keep_factor(name, mod)
-            mod.weight.mul_(keep)
-            for value in optimizer_state_tensors(self.optimizer, mod.weight):
-                value.mul_(keep if value.dtype == keep.dtype else keep.to(value.dtype))
-
-    def _keep_factor(self, name: str, mod: nn.Module) -> torch.Tensor:
-        """The mask as 1/0 in the weight's dtype, remade only when the mask buffer changed (in
-        place, as in ``load_state_dict``, or replaced): tensors count their in-place versions.
-        Multiplying by it leaves kept values bit for bit and zeroes pruned ones."""
-        w, mask = mod.weight, get_mask(mod)
-        key = (*_mask_version(mask), w.dtype, w.device)
-        cached = self._keep_cache.get(name)
-        if cached is None or cached[0] != key:
-            cached = (key, mask.to(w.dtype))
-            self._keep_cache[name] = cached
-        return cached[1]
-
-    def _known_links(self, name: str, mod: nn.Module) -> np.ndarray | None:
-        """The links written by the last update, while the mask buffer is unchanged since
-        (same tensor, same in-place version); ``None`` otherwise."""
-        cached = self._link_cache.get(name)
-        if storage.is_sparse(mod) or cached is None or cached[0] != _mask_version(get_mask(mod)):
-            return None
-        return cached[1]
+        self._cache.mask(self._layers, lambda mod: [
+            mod.weight, *optimizer_state_tensors(self.optimizer, mod.weight)])
 
     def _decide_update(self, step: int) -> dict:
         """Rank 0 asks the engine for the topology update of ``step`` (removed and regrown
@@ -476,7 +417,7 @@ class CHSNN:
             t0 = time.perf_counter()
             for ci, chain in enumerate(self._chains):
                 mods = [self._layers[n] for n in chain]
-                links, weights = zip(*(storage.layer_links(m, self._known_links(n, m))
+                links, weights = zip(*(storage.layer_links(m, self._cache.known_links(n, m))
                                        for n, m in zip(chain, mods, strict=True)), strict=True)
                 scores = None
                 if self._template.regrowth == "scores":
@@ -516,23 +457,12 @@ class CHSNN:
         step = result["step"]
         self._rng.bit_generator.state = result["rng"]
         self._schedules = [EvolutionSchedule.from_dict(d) for d in result["schedules"]]
-        self._link_cache = {}
+        self._cache.links.clear()
         for name, (removed, regrown, _) in result["layers"].items():
             mod = self._layers[name]
             changed = storage.apply_change(mod, self.optimizer, removed, regrown)
-            if changed is None:  # a sparse layer: no mask buffer, no gradient factor
-                continue
-            lost, new = changed
-            version = _mask_version(get_mask(mod))
-            if name in self._new_links:  # rank 0 remembers the links for the next update
-                self._link_cache[name] = (version, self._new_links[name])
-            cached = self._keep_cache.pop(name, None)
-            like = (mod.weight.dtype, mod.weight.device)
-            if cached is not None and cached[0][2:] == like:
-                keep = cached[1]  # the gradient-masking factor follows, without a remake
-                keep.view(-1)[lost] = 0
-                keep.view(-1)[new] = 1
-                self._keep_cache[name] = ((*version, *like), keep)
+            if changed is not None:  # a masked layer: its links and gradient factor follow
+                self._cache.changed(name, mod, *changed, self._new_links.get(name))
         self._new_links = {}
         result["seconds"]["adapter"] = (result["seconds"].get("adapter", 0.0)
                                         + time.perf_counter() - t0)
@@ -593,25 +523,11 @@ class CHSNN:
                           stacklevel=3)
         payload = None
         if _rank() == 0:
-            out = {}
-            for name, mod in self._layers.items():
-                n_in, n_out = storage.layer_shape_of(mod)
-                if name == first and self.sscti:
-                    corr = spike_correlation(rec.first_layer_rows())
-                    links = np.flatnonzero(sscti_topology(corr, n_out, self.sparsity))
-                else:
-                    links = storage.layer_links(mod)[0]
-                s_struct = 1.0 - links.size / (n_in * n_out)
-                if not self.sswi:
-                    w = None  # the present weights stay (0 on new links)
-                else:
-                    position = ("first" if name == first else
-                                "last" if name == self.classifier else "hidden")
-                    std = sswi_std(position, n_in, s_struct,
-                                   st=1.0 - rates[first] if position == "first" else None,
-                                   theta=None if position == "first" else self.theta)
-                    w = normal_on_links(links.size, std, self._rng)
-                out[name] = (links, w)
+            shapes = {n: storage.layer_shape_of(m) for n, m in self._layers.items()}
+            out = calibrated_layers(
+                rec, shapes, {n: storage.layer_links(m)[0] for n, m in self._layers.items()},
+                self.sparsity, self._rng, sscti=self.sscti, sswi=self.sswi, theta=self.theta,
+                classifier=self.classifier)
             payload = {"layers": out, "rng": self._rng.bit_generator.state,
                        "info": {"first_layer": first, "rates": rates, "binary": rec.binary,
                                 "observations": int(rec._n_rows), "theta": self.theta,
@@ -626,16 +542,9 @@ class CHSNN:
 
     # -- distributed -------------------------------------------------------------------------------
     def mask_checksum(self) -> torch.Tensor:
-        """An int64 checksum ``[links, sum of indices, sum of hashed indices]`` of all masks."""
-        parts = []
-        for i, name in enumerate(sorted(self._layers)):
-            idx = storage.engine_link_tensor(self._layers[name])
-            parts.append(torch.stack([
-                torch.tensor(idx.numel(), device=idx.device),
-                (idx * (i + 1)).sum(),
-                ((idx * 2654435761 + i) % 1000000007).sum(),
-            ]).to(torch.int64))
-        return torch.stack(parts).sum(dim=0)
+        """An int64 checksum ``[links, sum of indices, sum of hashed indices]`` of every
+        layer's link structure (:func:`snn_adapters.storage.link_checksum`)."""
+        return storage.link_checksum(self._layers)
 
     def _check_consistency(self, where: str) -> None:
         d = _dist()

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .links import links_to_dense, links_to_mask, mask_to_links, torch_flat_index
+from .links import engine_index, links_to_dense, links_to_mask, mask_to_links, torch_flat_index
 from .masks import (
     apply_mask,
     change_links,
@@ -32,7 +32,8 @@ from .sparse_linear import SparseLinear
 
 __all__ = ["EXECUTIONS", "is_sparse", "layer_shape_of", "layer_links", "write_links",
            "apply_change", "n_links", "layer_mask", "engine_link_tensor", "swap_parameter",
-           "convert_layer", "new_sparse_layer", "values_param", "adapt_state", "mask_of_state"]
+           "convert_layer", "new_sparse_layer", "has_links", "dense_gradient", "values_param",
+           "link_checksum", "adapt_state", "mask_of_state", "MaskedCache"]
 
 EXECUTIONS = ("masked", "sparse")
 
@@ -58,6 +59,27 @@ def n_links(mod: nn.Module) -> int:
     return mod.n_links if is_sparse(mod) else int(get_mask(mod).count_nonzero())
 
 
+def has_links(mod: nn.Module, k: int) -> bool:
+    """Whether a layer already carries a topology of ``k`` links (a copied sparse model)."""
+    if is_sparse(mod):
+        return mod.n_links == k
+    old = get_mask(mod)
+    return (old is not None and old.dtype == torch.bool and old.shape == mod.weight.shape
+            and int(old.count_nonzero()) == k)
+
+
+@torch.no_grad()
+def dense_gradient(mod: nn.Module) -> np.ndarray | None:
+    """``|dL/dW|`` of every entry of the layer, ``n_in x n_out`` numpy (RigL's regrowth
+    scores): a masked layer's dense ``weight.grad`` before masking, a sparse layer's
+    ``dense_grad`` (computed in its backward pass when ``capture_dense_grad`` is set)."""
+    if is_sparse(mod):
+        g = mod.dense_grad
+        return None if g is None else g.abs().float().cpu().numpy()
+    g = mod.weight.grad
+    return None if g is None else g.reshape(g.shape[0], -1).abs().float().cpu().numpy().T
+
+
 @torch.no_grad()
 def layer_links(mod: nn.Module, known: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
@@ -80,10 +102,24 @@ def engine_link_tensor(mod: nn.Module) -> torch.Tensor:
     """The links as an int64 tensor of engine flat indices on the layer's device."""
     if is_sparse(mod):
         return mod.weight_links
-    n_in = mod.weight.shape[1]
-    n_out = mod.weight.shape[0]
+    n_in, n_out = layer_shape_of(mod)
     idx = torch.nonzero(get_mask(mod).reshape(-1)).flatten()
-    return (idx % n_in) * n_out + idx // n_in
+    return engine_index(idx, (n_in, n_out))
+
+
+def link_checksum(layers: dict) -> torch.Tensor:
+    """An int64 ``[links, sum of indices, sum of hashed indices]`` over the engine links of
+    ``layers`` (``{name: module}``, either storage), on their device: equal on two ranks iff
+    (with overwhelming probability) they hold the same link structures."""
+    parts = []
+    for i, name in enumerate(sorted(layers)):
+        idx = engine_link_tensor(layers[name])
+        parts.append(torch.stack([
+            torch.tensor(idx.numel(), device=idx.device),
+            (idx * (i + 1)).sum(),
+            ((idx * 2654435761 + i) % 1000000007).sum(),
+        ]).to(torch.int64))
+    return torch.stack(parts).sum(dim=0)
 
 
 @torch.no_grad()
@@ -282,3 +318,73 @@ def adapt_state(layers: dict, optimizer, model_state: dict, optimizer_state: dic
             converted[key] = v
         optimizer_state["state"][pos] = converted
     return model_state, optimizer_state
+
+
+def _mask_version(mask: torch.Tensor) -> tuple[int, int]:
+    """Identifies a mask buffer's contents: the same tensor (storage) at the same in-place
+    version. ``load_state_dict`` copies in place (a new version); replacing the buffer gives
+    a new storage."""
+    return mask.data_ptr(), mask._version
+
+
+class MaskedCache:
+    """What a masked layer's sparsifier remembers between updates: its links (to hand the
+    engine without a ``nonzero`` over the mask) and its 0/1 gradient factor in the weight's
+    dtype (to mask gradients with one multiplication). Both are valid while the mask buffer
+    is unchanged (same tensor, same in-place version) and are patched, not remade, by an
+    update; anything else (``load_state_dict``, a replaced buffer, a moved model) remakes
+    them. Sparse layers need neither."""
+
+    def __init__(self) -> None:
+        self.links: dict[str, tuple] = {}
+        self.keep: dict[str, tuple] = {}
+
+    def clear(self) -> None:
+        self.links.clear()
+        self.keep.clear()
+
+    def keep_factor(self, name: str, mod: nn.Module) -> torch.Tensor:
+        """The mask as 1/0 in the weight's dtype: multiplying by it leaves kept values bit
+        for bit and zeroes pruned ones."""
+        w, mask = mod.weight, get_mask(mod)
+        key = (*_mask_version(mask), w.dtype, w.device)
+        cached = self.keep.get(name)
+        if cached is None or cached[0] != key:
+            cached = (key, mask.to(w.dtype))
+            self.keep[name] = cached
+        return cached[1]
+
+    @torch.no_grad()
+    def mask(self, layers: dict, tensors_of) -> None:
+        """Zero the pruned entries of ``tensors_of(mod)`` (``None`` entries skipped) of every
+        masked layer of ``layers`` by one multiplication with its gradient factor."""
+        for name, mod in layers.items():
+            if is_sparse(mod):
+                continue  # nothing is stored off the links
+            keep = self.keep_factor(name, mod)
+            for t in tensors_of(mod):
+                if t is not None:
+                    t.mul_(keep if t.dtype == keep.dtype else keep.to(t.dtype))
+
+    def known_links(self, name: str, mod: nn.Module) -> np.ndarray | None:
+        """The links written by the last update while the mask is unchanged, else ``None``."""
+        cached = self.links.get(name)
+        if is_sparse(mod) or cached is None or cached[0] != _mask_version(get_mask(mod)):
+            return None
+        return cached[1]
+
+    def changed(self, name: str, mod: nn.Module, lost: torch.Tensor, new: torch.Tensor,
+                links: np.ndarray | None) -> None:
+        """Follow an update of a masked layer (``lost`` / ``new``: torch flat indices as
+        :func:`~snn_adapters.masks.change_links` returns them; ``links``: the engine's new
+        link list, on rank 0)."""
+        version = _mask_version(get_mask(mod))
+        if links is not None:
+            self.links[name] = (version, links)
+        cached = self.keep.pop(name, None)
+        like = (mod.weight.dtype, mod.weight.device)
+        if cached is not None and cached[0][2:] == like:
+            keep = cached[1]
+            keep.view(-1)[lost] = 0
+            keep.view(-1)[new] = 1
+            self.keep[name] = ((*version, *like), keep)

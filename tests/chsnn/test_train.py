@@ -18,7 +18,8 @@ from chsnn.train import CHECKPOINT, RunError, load_checkpoint, train
 pytest.importorskip("sklearn", reason="the tiny runs use scikit-learn's digits")
 
 TINY = dict(dataset="digits", n_train=48, n_test=24, epochs=2, batch_size=16, T=2,
-            hidden=16, sparsity=0.8, calibration_samples=32, energy_samples=16, device="cpu")
+            hidden=16, sparsity=0.8, calibration_samples=32, energy_samples=16, device="cpu",
+            execution="sparse")
 
 
 def tiny(**kw) -> TrainConfig:
@@ -46,7 +47,7 @@ def test_every_method_trains_the_2fc_and_keeps_exact_sparsity(tmp_path, method):
             evo = [x for e in r["history"] for x in e["evolution"]]
             assert evo and all(x["regrown"] == x["removed"] + x["percolated"] for x in evo)
         ck = load_checkpoint(tmp_path / "run")
-        assert r["execution"] == "sparse"  # the CPU default: only the links are stored
+        assert r["execution"] == "sparse"  # only the links are stored
         assert ck["model"]["fc1.weight_links"].numel() == 205
         assert ck["model"]["fc1.weight_values"].shape == (205,)
         assert "fc1.weight" not in ck["model"]
@@ -247,9 +248,11 @@ def test_a_run_resumes_in_the_other_execution_mode(tmp_path, modes):
 
 
 def test_execution_option():
-    assert tiny().execution == "auto"
-    assert tiny().resolved_execution("cpu") == "sparse"
-    assert tiny().resolved_execution("cuda") == "masked"
+    auto = TrainConfig(sparsity=0.8)
+    assert auto.execution == "auto"
+    assert auto.resolved_execution("cpu") == "masked"              # 80 %: dense BLAS wins
+    assert auto.replace(sparsity=0.99).resolved_execution("cpu") == "sparse"
+    assert auto.replace(sparsity=0.99).resolved_execution("cuda") == "masked"
     assert tiny(execution="masked").resolved_execution("cpu") == "masked"
     with pytest.raises(ConfigError, match="execution must be one of"):
         tiny(execution="dense")

@@ -94,8 +94,7 @@ def test_remembered_links_and_gradient_factor_equal_a_fresh_computation(kind):
     for step in range(11):
         train_step(a_model, a_opt, a_sp, step)
         train_step(b_model, b_opt, b_sp, step)
-        b_sp._link_cache.clear()
-        b_sp._keep_cache.clear()
+        b_sp._cache.clear()
         check_invariants(a_model, a_opt, a_sp)
     assert len(a_sp.history) == 5
     for (name, pa), pb in zip(a_model.named_parameters(), b_model.parameters(), strict=True):
@@ -112,7 +111,7 @@ def test_a_mask_changed_in_place_between_updates_is_read_again():
     for step in range(4):
         train_step(model, opt, sp, step)
         train_step(donor, donor_opt, donor_sp, step)
-    assert sp._link_cache  # remembered after the update at step 4
+    assert sp._cache.links  # remembered after the update at step 4
     # deep copies: a live optimizer's state dict shares its tensors with the optimizer
     model.load_state_dict(copy.deepcopy(donor.state_dict()))
     opt.load_state_dict(copy.deepcopy(donor_opt.state_dict()))
