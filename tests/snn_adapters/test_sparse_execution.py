@@ -354,3 +354,61 @@ def test_framework_models_train_the_same_in_sparse_execution(framework):
     np.testing.assert_allclose(losses["masked"], losses["sparse"], rtol=1e-4)
     for name, ll in links["masked"].items():
         assert np.array_equal(ll, links["sparse"][name])
+
+
+def test_sparse_execution_on_every_device(device):
+    """The same comparison on the CPU and, where there is one, a CUDA device (the torch
+    backend there): a layer against its masked twin, then training with CH-SNN's rules."""
+    lin = masked_twin(30, 40, torch.float32, 5).to(device)
+    sp = SparseLinear.from_module(lin)
+    assert sp.resolved_backend() == ("numba" if device.type == "cpu" else "torch")
+    x = (torch.rand(4, 6, 30, generator=torch.Generator().manual_seed(0)) < 0.3).float().to(device)
+    torch.testing.assert_close(sp(x), lin(x), rtol=2e-5, atol=2e-5)
+    losses = {}
+    for execution in ("masked", "sparse"):
+        torch.manual_seed(0)
+        model = TinySNN().to(device)
+        opt = make_optimizer("adam", model.parameters())
+        sp = CHSNN(model, opt, sparsity=0.8, total_steps=12, update_interval=3, seed=0,
+                   execution=execution, **METHOD_RULES["chsnn"])
+        losses[execution] = []
+        for step in range(7):
+            xb, yb = batch(step)
+            loss = nn.functional.cross_entropy(model(xb.to(device)), yb.to(device))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sp.step()
+            losses[execution].append(float(loss.detach()))
+        assert all(v.device.type == device.type for v in model.state_dict().values())
+    np.testing.assert_allclose(losses["masked"], losses["sparse"], rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["2fc", "3fc", "2conv2fc", "spikformer"])
+def test_every_chsnn_model_gives_the_masked_outputs_and_link_gradients(name):
+    from chsnn.models import build_model
+
+    kw = {"2fc": dict(hidden=24), "3fc": dict(hidden1=24, hidden2=20),
+          "2conv2fc": dict(channels=(4, 4), hidden=24),
+          "spikformer": dict(embed_dim=16, heads=2, patch_size=4, attn_scale=1.0)}[name]
+    torch.manual_seed(0)
+    masked = build_model(name, image_shape=(1, 8, 8), n_classes=3, **kw)
+    CHSNN(masked, torch.optim.SGD(masked.parameters(), lr=0.1), sparsity=0.7, total_steps=4,
+          classifier=masked.classifier_name, seed=0)
+    sparse = copy.deepcopy(masked)
+    names = to_sparse(sparse)
+    assert names and all(isinstance(sparse.get_submodule(n), SparseLinear) for n in names)
+    x = (torch.rand(3, 5, 1, 8, 8, generator=torch.Generator().manual_seed(1)) < 0.5).float()
+    if name in ("2fc", "3fc"):
+        x = x.flatten(2)
+    masked.train()
+    sparse.train()
+    ya, yb = masked(x), sparse(x)
+    torch.testing.assert_close(yb, ya, rtol=1e-4, atol=1e-5)
+    ya.square().sum().backward()
+    yb.square().sum().backward()
+    for n in names:
+        m, s = masked.get_submodule(n), sparse.get_submodule(n)
+        i, o = np.divmod(s.links(), s.out_features)
+        torch.testing.assert_close(s.weight_values.grad, m.weight.grad[o, i], rtol=1e-4,
+                                   atol=1e-5)
