@@ -205,6 +205,7 @@ def main(argv=None) -> None:
         return
 
     results = []
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("| model | width | sparsity | threads | masked step ms | sparse step ms | speed-up | "
           "masked infer/s | sparse infer/s | masked peak MB | sparse peak MB | memory x |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -286,6 +287,7 @@ def main(argv=None) -> None:
             if "error" not in m:
                 print(f"  masked / sparse: step {m['step_ms'] / s['step_ms']:.1f}x, memory "
                       f"{m['peak_mb'] / s['peak_mb']:.1f}x")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -412,3 +412,14 @@ def test_every_chsnn_model_gives_the_masked_outputs_and_link_gradients(name):
         i, o = np.divmod(s.links(), s.out_features)
         torch.testing.assert_close(s.weight_values.grad, m.weight.grad[o, i], rtol=1e-4,
                                    atol=1e-5)
+
+
+def test_rigl_computes_dense_gradients_at_update_steps_only():
+    (_, _, _), (model, opt, sp) = _pair(METHOD_RULES["rigl"])
+    armed = []
+    for step in range(7):
+        armed.append(model.fc1.capture_dense_grad)
+        _train(model, opt, sp, 1, start=step)
+        assert model.fc1.dense_grad is None       # used by the update, then dropped
+    assert armed == [False, False, True, False, False, True, False]   # steps 3 and 6 update
+    assert len(sp.history) == 2
