@@ -8,7 +8,8 @@ the transpose): the ``k``-th link of that order is engine link ``perm[k]`` from 
 
 Activations are *feature-major*: ``xt`` is ``[n_in, N]`` (one row per input, one column per
 sample and time step), so every link costs one contiguous, vectorised pass over the ``N``
-columns: an axpy in the two matrix products, a dot product in the weight gradient. Each kernel
+columns: an axpy in the two matrix products (one kernel, :func:`spmm`), a dot product in the
+weight gradient. Each kernel
 is parallel over rows it owns alone and sums in a fixed order, so results do not depend on the
 number of threads. The cost is ``N * m``, never ``N * n_in * n_out``.
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from ._numba_util import kernel
 
-__all__ = ["matmul_out", "matmul_in", "link_grad"]
+__all__ = ["spmm", "link_grad"]
 
 _OPTS = {"nogil": True, "cache": True, "boundscheck": False, "error_model": "numpy"}
 # the dot products of the weight gradient vectorise only when they may be reassociated; the
@@ -31,40 +32,26 @@ _DOT_OPTS = {**_OPTS, "fastmath": {"reassoc", "contract"}}
 
 
 @kernel(**_OPTS)
-def matmul_out(xt, indptr_out, rows, perm, vals, bias):
-    """Forward ``yt[o] = bias[o] + sum_k vals[perm[k]] * xt[rows[k]]`` over the in-links of
-    ``o``: ``[n_in, N] -> [n_out, N]`` (``bias`` of length ``n_out``, or empty for none)."""
-    n_out = indptr_out.shape[0] - 1
+def spmm(xt, indptr, src, perm, vals, bias):
+    """``yt[r] = bias[r] + sum_k vals[perm[k]] * xt[src[k]]`` over ``k`` in
+    ``indptr[r]:indptr[r + 1]`` (``bias`` empty for none). The forward pass is the CSR by
+    outputs (``indptr_out``, ``rows``, ``perm``): ``[n_in, N] -> [n_out, N]``; the input
+    gradient the CSR by inputs (``indptr_in``, ``cols``, the identity): ``[n_out, N] ->
+    [n_in, N]``."""
+    n_rows = indptr.shape[0] - 1
     n = xt.shape[1]
-    yt = np.empty((n_out, n), dtype=xt.dtype)
-    for o in numba.prange(n_out):
+    yt = np.empty((n_rows, n), dtype=xt.dtype)
+    for o in numba.prange(n_rows):
         y = yt[o]
         b = bias[o] if bias.shape[0] else xt.dtype.type(0.0)
         for r in range(n):
             y[r] = b
-        for k in range(indptr_out[o], indptr_out[o + 1]):
+        for k in range(indptr[o], indptr[o + 1]):
             w = vals[perm[k]]
-            x = xt[rows[k]]
+            x = xt[src[k]]
             for r in range(n):
                 y[r] += w * x[r]
     return yt
-
-
-@kernel(**_OPTS)
-def matmul_in(gyt, indptr_in, cols, vals):
-    """Input gradient ``gxt[i] = sum_k vals[k] * gyt[cols[k]]`` over the out-links of ``i``:
-    ``[n_out, N] -> [n_in, N]``."""
-    n_in = indptr_in.shape[0] - 1
-    n = gyt.shape[1]
-    gxt = np.zeros((n_in, n), dtype=gyt.dtype)
-    for i in numba.prange(n_in):
-        g = gxt[i]
-        for k in range(indptr_in[i], indptr_in[i + 1]):
-            w = vals[k]
-            src = gyt[cols[k]]
-            for r in range(n):
-                g[r] += w * src[r]
-    return gxt
 
 
 @kernel(**_DOT_OPTS)

@@ -94,6 +94,7 @@ class CSRStructure:
         self.rows = i[self.perm]
         self.indptr_out = np.zeros(n_out + 1, dtype=np.int64)
         np.cumsum(np.bincount(o, minlength=n_out), out=self.indptr_out[1:])
+        self.identity = np.arange(links.size, dtype=np.int64)
         self._tensors: dict = {}
 
     def tensors(self, device) -> dict[str, torch.Tensor]:

@@ -70,8 +70,8 @@ class _SparseLinearFn(torch.autograd.Function):
 
             xt = _feature_major(x.detach())
             b = (bias.detach() if bias is not None else values.new_empty(0)).numpy()
-            yt = K.matmul_out(_threads(), xt.numpy(), s.indptr_out, s.rows, s.perm,
-                              values.detach().numpy(), b)
+            yt = K.spmm(_threads(), xt.numpy(), s.indptr_out, s.rows, s.perm,
+                        values.detach().numpy(), b)
             ctx.save_for_backward(xt, values)
             return torch.from_numpy(yt).t()
         t = s.tensors(x.device)
@@ -98,8 +98,9 @@ class _SparseLinearFn(torch.autograd.Function):
                 gv = torch.from_numpy(K.link_grad(threads, xt.numpy(), gyt.numpy(),
                                                   s.indptr_in, s.cols))
             if ctx.needs_input_grad[0]:
-                gx = torch.from_numpy(K.matmul_in(threads, gyt.numpy(), s.indptr_in, s.cols,
-                                                  values.detach().numpy())).t()
+                gx = torch.from_numpy(K.spmm(threads, gyt.numpy(), s.indptr_in, s.cols,
+                                             s.identity, values.detach().numpy(),
+                                             values.new_empty(0).numpy())).t()
             if ctx.has_bias and ctx.needs_input_grad[2]:
                 gb = gyt.sum(1)
             if layer.capture_dense_grad:

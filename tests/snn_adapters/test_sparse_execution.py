@@ -126,11 +126,11 @@ def _pair(method_rules, seed=0, optimizer="adam", **kw):
     return out
 
 
-def _train(model, opt, sp, steps, start=0):
+def _train(model, opt, sp, steps, start=0, device="cpu"):
     losses = []
     for step in range(start, start + steps):
         x, y = batch(step)
-        loss = nn.functional.cross_entropy(model(x), y)
+        loss = nn.functional.cross_entropy(model(x.to(device)), y.to(device))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -371,15 +371,7 @@ def test_sparse_execution_on_every_device(device):
         opt = make_optimizer("adam", model.parameters())
         sp = CHSNN(model, opt, sparsity=0.8, total_steps=12, update_interval=3, seed=0,
                    execution=execution, **METHOD_RULES["chsnn"])
-        losses[execution] = []
-        for step in range(7):
-            xb, yb = batch(step)
-            loss = nn.functional.cross_entropy(model(xb.to(device)), yb.to(device))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sp.step()
-            losses[execution].append(float(loss.detach()))
+        losses[execution] = _train(model, opt, sp, 7, device=device)
         assert all(v.device.type == device.type for v in model.state_dict().values())
     np.testing.assert_allclose(losses["masked"], losses["sparse"], rtol=1e-4)
 
