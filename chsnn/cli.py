@@ -38,12 +38,14 @@ class _UsageError(Exception):
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     d = TrainConfig()
-    p.add_argument("--model", default=d.model, help="2fc, 3fc, 2conv2fc or spikformer "
-                   "(default %(default)s)")
+    p.add_argument("--model", default=d.model, help="2fc, 3fc, 2conv2fc, 6conv2fc or "
+                   "spikformer (default %(default)s)")
     p.add_argument("--dataset", default=d.dataset, help="mnist5k (embedded), fashion-mnist, "
-                   "mnist, digits, or a .npz file (default %(default)s)")
+                   "mnist, digits, cifar10, cifar100, nmnist (these three from --data-root), "
+                   "or a .npz file (default %(default)s)")
     p.add_argument("--data-root", default=None, help="directory of the IDX files "
-                   "(fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+                   "(fashion-mnist: default /usr/share/datasets/fashion-mnist), of "
+                   "cifar-10-batches-py/ or cifar-100-python/, or of N-MNIST's Train/ and Test/")
     p.add_argument("--sparsity", type=float, default=d.sparsity,
                    help="fraction of links removed in every sparse layer (default %(default)s)")
     p.add_argument("--epochs", type=int, default=d.epochs, help="default %(default)s")
@@ -65,7 +67,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    "evaluated on it and the test set once at the end; 0 evaluates every epoch "
                    "on the test set (default %(default)s)")
     p.add_argument("--T", type=int, default=d.T, help="time steps (default %(default)s)")
-    p.add_argument("--encoder", default=d.encoder, choices=("poisson", "direct"))
+    p.add_argument("--encoder", default=d.encoder, choices=("poisson", "direct", "frames"),
+                   help="frames: event data binned into T frames (nmnist; needs T = 8)")
     p.add_argument("--hidden", type=int, default=None, help="hidden width of the FC models "
                    "(default 2 x input)")
     p.add_argument("--n-train", type=int, default=None, help="train on a stratified subset")
@@ -107,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", required=True, help="comparison directory")
     _add_run_options(c)
     sub.add_parser("methods", help="list the training methods")
-    sub.add_parser("datasets", help="list the datasets and whether they are here")
+    ds = sub.add_parser("datasets", help="list the datasets and whether they are here")
+    ds.add_argument("--data-root", default=None, help="also look for the IDX, CIFAR and N-MNIST "
+                    "files in this directory")
     return parser
 
 
@@ -202,10 +207,10 @@ def _list_methods() -> int:
     return 0
 
 
-def _list_datasets() -> int:
+def _list_datasets(root: str | None = None) -> int:
     from .data import available_datasets
 
-    for info in available_datasets():
+    for info in available_datasets(root):
         print(info)
     return 0
 
@@ -224,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             return _compare(args)
         if args.command == "methods":
             return _list_methods()
-        return _list_datasets()
+        return _list_datasets(args.data_root)
     except (_UsageError, ConfigError, DatasetError, RunError, OSError) as exc:
         msg = " ".join(str(exc).split())
         print(f"chsnn: error: {msg}", file=sys.stderr)

@@ -16,7 +16,7 @@ from .models import MODEL_NAMES
 
 __all__ = ["TrainConfig", "ConfigError"]
 
-ENCODERS = ("poisson", "direct")
+ENCODERS = ("poisson", "direct", "frames")  # frames: event data already binned in time
 DEVICES = ("auto", "cpu", "cuda")
 OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "linear")

@@ -553,6 +553,9 @@ _DESCRIPTIONS = {
     "mnist": "full MNIST 28x28, 60k/10k, from --data-root DIR with its four IDX files",
     "digits": "scikit-learn's 1,797 8x8 digits, seeded stratified split",
     "<path>.npz": "your own arrays: x_train, y_train, x_test, y_test (or x, y, split stratified)",
+    "cifar10": "CIFAR-10 3x32x32 python-version batches from --data-root DIR (no download)",
+    "cifar100": "CIFAR-100 3x32x32 python-version batches from --data-root DIR (no download)",
+    "nmnist": "N-MNIST .bin events from --data-root DIR, T = 8 frames 2x34x34 (no download)",
 }
 
 
@@ -592,6 +595,14 @@ def load_dataset(
         if root is None:
             raise DatasetError(f"mnist: {_GET_MNIST}")
         return _load_idx_dataset("mnist", root, _GET_MNIST)
+    if key in ("cifar10", "cifar-10", "cifar100", "cifar-100"):
+        from .datasets_vision import load_cifar
+
+        return load_cifar(key.replace("-", ""), root)
+    if key in ("nmnist", "n-mnist"):
+        from .datasets_events import load_nmnist
+
+        return load_nmnist(root)
     known = ", ".join(k for k in _DESCRIPTIONS)
     raise DatasetError(f"unknown dataset {name!r}; known: {known}")
 
@@ -637,4 +648,13 @@ def available_datasets(root: str | os.PathLike | None = None) -> list[DatasetInf
         DatasetInfo("digits", _DESCRIPTIONS["digits"], skl,
                     "scikit-learn installed" if skl else _GET_SKLEARN),
         DatasetInfo("<path>.npz", _DESCRIPTIONS["<path>.npz"], True, "any readable file"),
+        *_paper_infos(root),
     ]
+
+
+def _paper_infos(root: str | os.PathLike | None) -> list[DatasetInfo]:
+    """``chsnn datasets`` lines of the paper's datasets read from a user's directory."""
+    from .datasets_events import nmnist_infos
+    from .datasets_vision import cifar_infos
+
+    return [*cifar_infos(root), *nmnist_infos(root)]

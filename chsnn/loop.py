@@ -15,7 +15,7 @@ from snn_adapters.layers import layer_shape
 
 from .config import ConfigError, TrainConfig
 from .data import Dataset
-from .encoders import DirectEncoder, PoissonEncoder
+from .encoders import DirectEncoder, FrameEncoder, PoissonEncoder
 from .energy import count_synaptic_operations
 from .methods import get_method
 from .models import build_model
@@ -45,20 +45,38 @@ def make_model(cfg: TrainConfig, data: Dataset) -> nn.Module:
     kwargs = {}
     if cfg.model in ("2fc", "3fc") and cfg.hidden is not None:
         kwargs["hidden" if cfg.model == "2fc" else "hidden1"] = cfg.hidden
-    shape = data.image_shape
+    shape = _sample_shape(cfg, data)
     image_shape = (1, *shape) if len(shape) == 2 else (tuple(shape) if len(shape) == 3 else None)
-    if cfg.model in ("2conv2fc", "spikformer") and image_shape is None:
+    if cfg.model in ("2conv2fc", "6conv2fc", "spikformer") and image_shape is None:
         raise ConfigError(f"model {cfg.model!r} needs image data; {data.name} has samples of "
                           f"shape {shape}")
     if cfg.model == "spikformer":
         kwargs.setdefault("patch_size", 4 if image_shape[1] % 4 == 0 else 2)
         kwargs.setdefault("embed_dim", 64)
         kwargs.setdefault("heads", 4)
-    model = build_model(cfg.model, n_in=data.n_features if cfg.model in ("2fc", "3fc") else None,
+    model = build_model(cfg.model, n_in=math.prod(shape) if cfg.model in ("2fc", "3fc") else None,
                         n_classes=data.n_classes, image_shape=image_shape, T=cfg.T, **kwargs)
     if not get_method(cfg.method).sparse:
         _spiking_friendly_init(model)
     return model
+
+
+def _sample_shape(cfg: TrainConfig, data: Dataset) -> tuple[int, ...]:
+    """The shape of one sample at one time step: ``data.image_shape``, or for frame data
+    (``image_shape`` ``(T, C, H, W)``, ``--encoder frames``) the frame ``(C, H, W)``."""
+    shape = tuple(data.image_shape)
+    if cfg.encoder == "frames":
+        if len(shape) != 4:
+            raise ConfigError(f"--encoder frames needs data binned into frames (T, C, H, W); "
+                              f"{data.name} has samples of shape {shape}")
+        if shape[0] != cfg.T:
+            raise ConfigError(f"{data.name} holds {shape[0]} frames per sample but T is "
+                              f"{cfg.T}; pass --T {shape[0]}")
+        return shape[1:]
+    if len(shape) == 4:
+        raise ConfigError(f"{data.name} holds {shape[0]} frames per sample {shape[1:]}: train "
+                          "it with --encoder frames")
+    return shape
 
 
 def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
@@ -137,8 +155,9 @@ class _Encoder:
 
     def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device) -> None:
         self.poisson = cfg.encoder == "poisson"
-        self.enc = PoissonEncoder(cfg.T) if self.poisson else DirectEncoder(cfg.T)
-        shape = data.image_shape
+        shape = _sample_shape(cfg, data)
+        self.enc = PoissonEncoder(cfg.T) if self.poisson else (
+            FrameEncoder(cfg.T, shape) if cfg.encoder == "frames" else DirectEncoder(cfg.T))
         self.shape = (1, *shape) if len(shape) == 2 else tuple(shape)
         self.flat = cfg.model in ("2fc", "3fc")
         self.device = device
@@ -146,7 +165,9 @@ class _Encoder:
     def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         x = x.to(self.device)
         s = self.enc(x, generator=gen) if self.poisson else self.enc(x)
-        return s if self.flat else s.reshape(s.shape[0], s.shape[1], *self.shape)
+        if self.flat:
+            return s.reshape(s.shape[0], s.shape[1], -1) if s.dim() > 3 else s
+        return s.reshape(s.shape[0], s.shape[1], *self.shape)
 
 
 

@@ -144,7 +144,7 @@ def test_digits_without_sklearn(monkeypatch):
 
 def test_unknown_name_lists_known():
     with pytest.raises(DatasetError, match="known: mnist5k, fashion-mnist, mnist, digits"):
-        load_dataset("cifar10")
+        load_dataset("imagenet")
 
 
 @pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 1.5, 0.0001])
@@ -276,7 +276,8 @@ def test_fashion_missing_and_mismatched(tmp_path):
 def test_available_datasets(tmp_path):
     infos = D.available_datasets(root=tmp_path)
     names = [i.name for i in infos]
-    assert names == ["mnist5k", "fashion-mnist", "mnist", "digits", "<path>.npz"]
+    assert names == ["mnist5k", "fashion-mnist", "mnist", "digits", "<path>.npz", "cifar10",
+                     "cifar100", "nmnist"]
     by = {i.name: i for i in infos}
     assert not by["fashion-mnist"].available and not by["mnist"].available
     assert all(i.description and str(i) for i in infos)
