@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .config import TrainConfig
 from .methods import METHODS
@@ -176,6 +177,8 @@ def _compare(args) -> int:
 
     methods = _split(args.methods, "methods")
     seeds = _split(args.seeds, "seeds", int)
+    if len(set(seeds)) != len(seeds):
+        raise _UsageError(f"--seeds repeats a seed ({args.seeds}): each seed is one run")
     configs = [_config(args, m, s) for m in methods for s in seeds]  # validate all first
     names = list(dict.fromkeys(c.method for c in configs))  # canonical, in the given order
     result = compare(configs[0], names, seeds, args.out,
@@ -221,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     from .data import DatasetError
     from .train import RunError
 
+    args = None
     try:
         args = build_parser().parse_args(argv)
         if args.command == "train":
@@ -235,9 +239,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"chsnn: error: {msg}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("chsnn: interrupted; the last finished epoch is checkpointed: continue with "
-              "chsnn train --resume DIR", file=sys.stderr)
+        print(f"chsnn: interrupted; {_interrupted_hint(args)}", file=sys.stderr)
         return 130
+
+
+def _interrupted_hint(args) -> str:
+    """What an interrupted command kept and how to continue it."""
+    from .train import CHECKPOINT
+
+    command = getattr(args, "command", None)
+    if command == "compare":
+        return (f"finished runs are kept in {args.out}: the same command continues the "
+                "comparison")
+    out = getattr(args, "resume", None) or getattr(args, "out", None)
+    if command != "train" or not out:
+        return "nothing was written"
+    if (Path(out) / CHECKPOINT).is_file():
+        return (f"the last finished epoch is checkpointed: continue with chsnn train "
+                f"--resume {out}")
+    return (f"no epoch had finished, so there is no checkpoint: chsnn train --resume {out} "
+            "starts the run again")
 
 
 if __name__ == "__main__":  # pragma: no cover

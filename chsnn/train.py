@@ -57,22 +57,42 @@ def load_data(cfg: TrainConfig) -> Dataset:
 
 
 # -- the run --------------------------------------------------------------------------------------
-def _check_out_dir(out: Path, cfg: TrainConfig, resume: bool) -> TrainConfig:
+def _check_out_dir(out: Path, cfg: TrainConfig, resume: bool) -> tuple[TrainConfig, bool]:
+    """The configuration to run and whether a checkpoint is there to continue from.
+
+    A directory whose run died before its first checkpoint (``config.json`` alone) is started
+    again from the beginning, with ``--resume`` (its saved configuration) or without (the new
+    one); temporary files that a killed run left behind are removed either way."""
     cfg_path = out / CONFIG
+    if out.exists() and not out.is_dir():
+        raise RunError(f"output path {out} exists and is not a directory")
+    _remove_temporaries(out)
+    started = cfg_path.is_file() and not (out / CHECKPOINT).exists() and not (
+        out / REPORT).exists()
     if resume:
-        if not cfg_path.is_file() or not (out / CHECKPOINT).is_file():
-            raise RunError(f"{out} holds no run to resume (no {CONFIG} and {CHECKPOINT})")
+        if not cfg_path.is_file():
+            raise RunError(f"{out} holds no run to resume (no {CONFIG})")
         try:
             saved = TrainConfig.from_dict(json.loads(cfg_path.read_text()))
         except (ValueError, TypeError) as exc:
             raise RunError(f"{cfg_path} is not a valid run configuration: {exc}") from None
-        return saved
-    if out.exists() and not out.is_dir():
-        raise RunError(f"output path {out} exists and is not a directory")
+        return saved, not started
+    if started:
+        return cfg, False  # died before its first epoch ended: nothing to keep
     if cfg_path.exists() or (out / CHECKPOINT).exists() or (out / REPORT).exists():
         raise RunError(f"output directory {out} already holds a run; continue it with "
                        f"--resume {out} or choose another --out")
-    return cfg
+    return cfg, False
+
+
+def _remove_temporaries(out: Path) -> None:
+    """Hidden temporary files of atomic writes (``.<name>.<random>.tmp<suffix>``) that a
+    killed run left in the run directory, its ``plots/`` and ``topology/``."""
+    for folder in (out, out / "plots", out / "topology"):
+        if folder.is_dir():
+            for tmp in folder.glob(".*.tmp*"):
+                if tmp.is_file():
+                    tmp.unlink()
 
 
 def load_checkpoint(out: str | os.PathLike) -> dict:
@@ -125,7 +145,7 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
         stopped early.
     """
     out = Path(out)
-    cfg = _check_out_dir(out, cfg, resume)
+    cfg, resume = _check_out_dir(out, cfg, resume)
     if resume and execution is not None and execution != cfg.execution:
         cfg = cfg.replace(execution=execution)
         atomic.write_json(out / CONFIG, cfg.to_dict())

@@ -184,3 +184,22 @@ def test_entry_keeps_a_wait_policy_the_user_chose(monkeypatch):
     monkeypatch.setattr(chsnn.cli, "main", lambda a: 0)
     chsnn.entry.main(["train", "--device", "cuda"])
     assert chsnn.entry.os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+def test_duplicate_seeds_are_refused(tmp_path, capsys):
+    assert main(["compare", "--methods", "set", "--seeds", "0,0", "--out",
+                 str(tmp_path / "c"), *SMALL]) == 2
+    assert "repeats a seed" in capsys.readouterr().err
+
+
+def test_the_interrupt_message_names_the_directory(tmp_path, monkeypatch, capsys):
+    import chsnn.cli as cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_train", interrupted)
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out), *SMALL]) == 130
+    err = capsys.readouterr().err
+    assert "no checkpoint" in err and f"--resume {out}" in err and " DIR" not in err

@@ -257,3 +257,24 @@ def test_execution_option():
     with pytest.raises(ConfigError, match="execution must be one of"):
         tiny(execution="dense")
     assert TrainConfig.from_dict({"method": "set"}).execution == "masked"  # runs saved before
+
+
+def test_a_run_killed_before_its_first_checkpoint_starts_again(tmp_path):
+    """config.json written, no checkpoint (killed during calibration or epoch 1), and the
+    hidden temporary files an interrupted atomic write leaves: both a resume and a plain
+    restart run it from the start and remove the temporaries."""
+    full = run(tmp_path, "full", method="set", epochs=1)
+    for how in ("resume", "restart"):
+        out = tmp_path / how
+        out.mkdir()
+        (out / "config.json").write_text(json.dumps(tiny(method="set", epochs=1).to_dict()))
+        (out / "plots").mkdir()
+        leftovers = [out / ".checkpoint.pt.x1.tmp.pt", out / "plots" / ".training.png.x2.tmp.png"]
+        for f in leftovers:
+            f.write_bytes(b"partial")
+        if how == "resume":
+            r = train(TrainConfig(), out, resume=True, progress=False, log=None)
+        else:
+            r = run(tmp_path, how, method="set", epochs=1)
+        assert r["history"][0]["train_loss"] == full["history"][0]["train_loss"]
+        assert not any(f.exists() for f in leftovers)
