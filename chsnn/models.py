@@ -4,7 +4,7 @@ Every model takes a multi-step input ``[T, B, ...]`` (see :mod:`chsnn.encoders`)
 logits averaged over time, ``[B, n_classes]``. Neurons are :class:`snn_adapters.neurons.LIF`
 (hard reset to 0, ATan surrogate, tau = 2, threshold 1). Fully connected layers are
 ``nn.Linear`` (sparsified by :class:`snn_adapters.CHSNN`); conv layers are ``nn.Conv2d`` and
-stay dense (SPEC 3). Each model has
+stay dense (SPEC 3): 2Conv2FC and 6Conv2FC sparsify only their FC layers. Each model has
 
 * ``classifier_name`` -- the name of its classifier layer, to pass as
   ``CHSNN(..., classifier=model.classifier_name)``;
@@ -33,7 +33,8 @@ from torch import nn
 
 from snn_adapters.neurons import LIF
 
-__all__ = ["TwoFC", "ThreeFC", "TwoConvTwoFC", "Spikformer", "MODEL_NAMES", "build_model"]
+__all__ = ["TwoFC", "ThreeFC", "TwoConvTwoFC", "SixConvTwoFC", "Spikformer", "MODEL_NAMES",
+           "build_model"]
 
 READOUTS = ("current", "spikes")
 
@@ -172,6 +173,69 @@ class TwoConvTwoFC(nn.Module):
         return out.mean(0)
 
 
+class SixConvTwoFC(nn.Module):
+    """6Conv2FC (CIFAR, the paper's and SD-SNN's network):
+    ``128C3-128C3-MP2-256C3-256C3-MP2-512C3-512C3-FC512-FC(n_classes)``.
+
+    Every conv (3x3, padding 1, no bias) is followed by BatchNorm and LIF; the 2x2 max
+    poolings follow the LIF of conv2 and conv4 (binary spikes stay binary). ``channels`` are the
+    widths of the three conv stages ``(128, 256, 512)``; ``hidden`` the width of ``fc1`` (512).
+    The conv layers stay dense; ``fc1`` (``512 * H/4 * W/4`` -> 512) is sparse and ``fc2`` is
+    the classifier. ``image_shape`` is ``(C, H, W)``, ``(3, 32, 32)`` for CIFAR.
+
+    >>> m = SixConvTwoFC((3, 8, 8), channels=(2, 3, 4), hidden=5, n_classes=3)
+    >>> m(torch.zeros(2, 4, 3, 8, 8)).shape, m.fc1.in_features, m.classifier_name
+    (torch.Size([4, 3]), 16, 'fc2')
+    >>> [m.get_submodule(f"conv{k}").out_channels for k in range(1, 7)]
+    [2, 2, 3, 3, 4, 4]
+    """
+
+    POOL_AFTER = (2, 4)
+
+    def __init__(self, image_shape: tuple[int, int, int] = (3, 32, 32),
+                 channels: tuple[int, int, int] = (128, 256, 512), hidden: int = 512,
+                 n_classes: int = 10, *, readout: str = "current", T: int = 8) -> None:
+        super().__init__()
+        self.readout = _check_readout(readout)
+        self.T = int(T)
+        self.image_shape = tuple(int(s) for s in image_shape)
+        if len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be (C, H, W), got {image_shape!r}")
+        if len(channels) != 3:
+            raise ValueError(f"channels must be three stage widths, got {channels!r}")
+        c, h, w = self.image_shape
+        widths = [int(ch) for ch in channels for _ in range(2)]
+        for k, (c_in, c_out) in enumerate(zip([c, *widths[:-1]], widths, strict=True), start=1):
+            setattr(self, f"conv{k}", nn.Conv2d(c_in, c_out, 3, padding=1, bias=False))
+            setattr(self, f"bn{k}", nn.BatchNorm2d(c_out))
+            setattr(self, f"lif{k}", LIF())
+        self.pool = nn.MaxPool2d(2)
+        n_flat = widths[-1] * (h // 4) * (w // 4)
+        if n_flat == 0:
+            raise ValueError(f"image_shape {image_shape!r} is too small for two 2x2 poolings")
+        self.fc1 = nn.Linear(n_flat, hidden)
+        self.lif_fc1 = LIF()
+        self.fc2 = nn.Linear(hidden, n_classes)
+        if readout == "spikes":
+            self.lif_fc2 = LIF()
+        self.classifier_name = "fc2"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_input(x, self.image_shape, type(self).__name__)
+        t, b = x.shape[:2]
+        h = x.flatten(0, 1)
+        for k in range(1, 7):
+            h = getattr(self, f"bn{k}")(getattr(self, f"conv{k}")(h))
+            h = getattr(self, f"lif{k}")(h.unflatten(0, (t, b))).flatten(0, 1)
+            if k in self.POOL_AFTER:
+                h = self.pool(h)
+        h = self.lif_fc1(self.fc1(h.unflatten(0, (t, b)).flatten(2)))
+        out = self.fc2(h)
+        if self.readout == "spikes":
+            out = self.lif_fc2(out)
+        return out.mean(0)
+
+
 class _LinearBN(nn.Module):
     """``nn.Linear`` (no bias) then BatchNorm over the features of ``[T, B, N, D]`` tokens."""
 
@@ -292,17 +356,18 @@ class Spikformer(nn.Module):
         return self.head(self.lif_out(u).mean(2)).mean(0)
 
 
-MODEL_NAMES = ("2fc", "3fc", "2conv2fc", "spikformer")
+MODEL_NAMES = ("2fc", "3fc", "2conv2fc", "6conv2fc", "spikformer")
 
 
 def build_model(name: str, *, n_in: int | None = None, n_classes: int = 10,
                 image_shape: tuple[int, int, int] | None = None, T: int = 8,
                 **kwargs) -> nn.Module:
-    """Build a model by name: ``2fc``, ``3fc``, ``2conv2fc`` or ``spikformer``.
+    """Build a model by name: ``2fc``, ``3fc``, ``2conv2fc``, ``6conv2fc`` or ``spikformer``.
 
     ``n_in`` (FC models) defaults to the product of ``image_shape``; ``image_shape`` (conv
-    models) defaults to ``(1, 28, 28)``. Further keyword arguments go to the model class
-    (``hidden``, ``hidden1``, ``readout``, ``channels``, ``embed_dim``, ``heads`` ...).
+    models) defaults to ``(1, 28, 28)`` (``(3, 32, 32)`` for ``6conv2fc``). Further keyword
+    arguments go to the model class (``hidden``, ``hidden1``, ``readout``, ``channels``,
+    ``embed_dim``, ``heads`` ...).
 
     >>> build_model("2fc", image_shape=(1, 4, 4), n_classes=2).fc1.in_features
     16
@@ -315,11 +380,12 @@ def build_model(name: str, *, n_in: int | None = None, n_classes: int = 10,
             n_in = math.prod(image_shape)
         cls = TwoFC if key == "2fc" else ThreeFC
         return cls(n_in=n_in, n_classes=n_classes, T=T, **kwargs)
-    if key in ("2conv2fc", "spikformer"):
-        shape = (1, 28, 28) if image_shape is None else tuple(image_shape)
+    if key in ("2conv2fc", "6conv2fc", "spikformer"):
+        default = (3, 32, 32) if key == "6conv2fc" else (1, 28, 28)
+        shape = default if image_shape is None else tuple(image_shape)
         if n_in is not None and n_in != math.prod(shape):
             raise ValueError(f"build_model({name!r}): n_in={n_in} does not match "
                              f"image_shape {shape}")
-        cls = TwoConvTwoFC if key == "2conv2fc" else Spikformer
+        cls = {"2conv2fc": TwoConvTwoFC, "6conv2fc": SixConvTwoFC}.get(key, Spikformer)
         return cls(image_shape=shape, n_classes=n_classes, T=T, **kwargs)
     raise ValueError(f"unknown model {name!r}; available: {', '.join(MODEL_NAMES)}")

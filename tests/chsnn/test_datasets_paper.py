@@ -11,7 +11,9 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
+from chgraph.evolution import n_links_for
 from chsnn.cli import main
 from chsnn.config import ConfigError, TrainConfig
 from chsnn.data import DatasetError, available_datasets, load_dataset
@@ -24,7 +26,12 @@ from chsnn.datasets_vision import (
     read_cifar_batch,
 )
 from chsnn.encoders import FrameEncoder
+from chsnn.energy import count_synaptic_operations
 from chsnn.loop import make_model
+from chsnn.models import SixConvTwoFC, build_model
+from snn_adapters import CHSNN
+from snn_adapters.masks import get_mask
+from snn_adapters.neurons import LIF
 
 # --------------------------------------------------------------------------------------------
 # CIFAR
@@ -311,3 +318,103 @@ def test_train_nmnist_frames_end_to_end(tmp_path):
     assert math.isfinite(r["test_accuracy"]) and r["config"]["encoder"] == "frames"
     # binary event frames reach the first conv as spikes: synaptic operations, no MACs
     assert r["macs_per_sample"] == 0.0 and r["energy"]["layers"]["conv1"]["sops"] > 0
+
+
+# --------------------------------------------------------------------------------------------
+# 6Conv2FC
+
+
+def test_6conv2fc_paper_configuration(tmp_path):
+    cifar = load_cifar("cifar10", cifar10_dir(tmp_path, n=1)[0])
+    m = make_model(TrainConfig(model="6conv2fc", dataset="cifar10", encoder="direct"), cifar)
+    assert isinstance(m, SixConvTwoFC)
+    convs = [m.get_submodule(f"conv{k}") for k in range(1, 7)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size, c.padding) for c in convs] == [
+        (3, 128, (3, 3), (1, 1)), (128, 128, (3, 3), (1, 1)), (128, 256, (3, 3), (1, 1)),
+        (256, 256, (3, 3), (1, 1)), (256, 512, (3, 3), (1, 1)), (512, 512, (3, 3), (1, 1))]
+    assert all(isinstance(m.get_submodule(f"bn{k}"), nn.BatchNorm2d) for k in range(1, 7))
+    assert all(isinstance(m.get_submodule(f"lif{k}"), LIF) for k in range(1, 7))
+    assert (m.fc1.in_features, m.fc1.out_features) == (512 * 8 * 8, 512)
+    assert (m.fc2.in_features, m.fc2.out_features) == (512, 10)
+    assert m.T == 8 and m.image_shape == (3, 32, 32) and m.classifier_name == "fc2"
+    assert TrainConfig(model="6conv2fc").model == "6conv2fc"
+    with pytest.raises(ValueError, match="too small"):
+        build_model("6conv2fc", image_shape=(3, 2, 2))
+
+
+def tiny_6conv2fc(**kw):
+    torch.manual_seed(0)
+    return build_model("6conv2fc", image_shape=(3, 8, 8), channels=(2, 3, 4), hidden=5,
+                       n_classes=3, T=2, **kw)
+
+
+@pytest.mark.parametrize("execution", ["masked", "sparse"])
+def test_6conv2fc_trains_under_chsnn_with_sparse_fc_layers(execution):
+    model = tiny_6conv2fc()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sp = CHSNN(model, opt, sparsity=0.9, total_steps=2, update_interval=1, seed=0,
+               classifier=model.classifier_name, execution=execution)
+    assert sp.layer_names == ["fc1"]                 # conv layers dense, the classifier dense
+    assert all(get_mask(model.get_submodule(f"conv{k}")) is None for k in range(1, 7))
+    conv1 = model.conv1.weight.detach().clone()
+    x = (torch.rand(2, 4, 3, 8, 8, generator=torch.Generator().manual_seed(0)) < 0.5).float()
+    loss = nn.functional.cross_entropy(model(x), torch.tensor([0, 1, 2, 0]))
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    sp.step()
+    assert math.isfinite(loss.item()) and not torch.equal(model.conv1.weight, conv1)
+    links = n_links_for((16, 5), 0.9)
+    if execution == "masked":
+        mask = sp.masks()["fc1"]
+        assert int(mask.count_nonzero()) == links and not model.fc1.weight[~mask].any()
+    else:
+        assert model.get_submodule("fc1").n_links == links
+    assert math.isclose(sp.sparsity_report()["sparse_layers"], 1 - links / 80, abs_tol=1e-6)
+
+
+def saturate(model):
+    """BatchNorm and fc1 pinned to an output of 5 (weight 0, bias 5): every LIF (tau 2,
+    threshold 1) then fires at every step, so each layer's input is known by hand."""
+    with torch.no_grad():
+        for k in range(1, 7):
+            bn = model.get_submodule(f"bn{k}")
+            bn.weight.zero_()
+            bn.bias.fill_(5.0)
+        model.fc1.weight.zero_()
+        model.fc1.bias.fill_(5.0)
+    return model
+
+
+def test_6conv2fc_synaptic_operations_by_hand():
+    model = tiny_6conv2fc()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sp = CHSNN(model, opt, sparsity=0.75, total_steps=2, seed=0, classifier="fc2",
+               execution="masked")
+    links = int(sp.masks()["fc1"].count_nonzero())
+    assert links == n_links_for((16, 5), 0.75)
+    saturate(model)
+    T, B = 2, 3
+    # a 3x3 conv with padding 1 on H x W: (3H - 2)(3W - 2) in-bounds taps per in/out channel
+    # pair, every one a spike when the input is all ones
+    conv = {"conv1": 2 * 3 * 22 * 22, "conv2": 2 * 2 * 22 * 22,      # 8 x 8
+            "conv3": 3 * 2 * 10 * 10, "conv4": 3 * 3 * 10 * 10,      # 4 x 4 after pooling
+            "conv5": 4 * 3 * 4 * 4, "conv6": 4 * 4 * 4 * 4}          # 2 x 2
+    assert conv == {"conv1": 2904, "conv2": 1936, "conv3": 600, "conv4": 900, "conv5": 192,
+                    "conv6": 256}
+    rep = count_synaptic_operations(model, torch.ones(T, B, 3, 8, 8))
+    for name, per_step in conv.items():
+        assert rep.layers[name].sops == T * per_step, name
+        assert rep.layers[name].macs == 0
+    # fc1: 16 input spikes per step, each through its existing links; dense 16 x 5
+    assert rep.layers["fc1"].sops == T * links and rep.layers["fc1"].dense_sops == T * 80
+    # fc2 (dense classifier): 5 hidden spikes per step, 3 synapses each
+    assert rep.layers["fc2"].sops == T * 15
+    total = T * (sum(conv.values()) + links + 15)
+    assert rep.sops == total and rep.macs == 0
+    assert math.isclose(rep.energy_uj(), total * 0.9e-6)
+    # analog input (direct encoding): the first conv's operations become MACs
+    analog = count_synaptic_operations(model, torch.full((T, B, 3, 8, 8), 0.5))
+    assert analog.layers["conv1"].macs == T * 2904 and analog.layers["conv1"].sops == 0
+    assert analog.sops == total - T * 2904
+    assert math.isclose(analog.energy_uj(), (total - T * 2904) * 0.9e-6 + T * 2904 * 4.6e-6)

@@ -30,6 +30,7 @@ TINY = {
     "2fc": dict(n_in=16, hidden=24),
     "3fc": dict(n_in=16, hidden1=20, hidden2=12),
     "2conv2fc": dict(image_shape=IMG, channels=(4, 4), hidden=16),
+    "6conv2fc": dict(image_shape=IMG, channels=(2, 3, 4), hidden=16),
     # attn_scale 1: with 4 tokens the paper's 0.125 leaves the attention LIF silent
     "spikformer": dict(image_shape=IMG, embed_dim=16, heads=2, patch_size=4, attn_scale=1.0),
 }
