@@ -70,6 +70,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--T", type=int, default=d.T, help="time steps (default %(default)s)")
     p.add_argument("--encoder", default=d.encoder, choices=("poisson", "direct", "frames"),
                    help="frames: event data binned into T frames (nmnist; needs T = 8)")
+    p.add_argument("--augment", action="store_true", help="random crop (padding 4) and "
+                   "horizontal flip of every training batch (image data, e.g. cifar10)")
+    p.add_argument("--normalize", action="store_true", help="standardise the inputs per "
+                   "channel by the training data's mean and std (needs --encoder direct)")
     p.add_argument("--hidden", type=int, default=None, help="hidden width of the FC models "
                    "(default 2 x input)")
     p.add_argument("--n-train", type=int, default=None, help="train on a stratified subset")
@@ -126,7 +130,8 @@ def _config(args, method: str, seed: int) -> TrainConfig:
         update_interval=args.update_interval, calibration_samples=args.calibration_samples,
         energy_samples=args.energy_samples, device=args.device, val_fraction=args.val_fraction,
         optimizer=args.optimizer, momentum=args.momentum, lr_schedule=args.lr_schedule,
-        warmup_epochs=args.warmup_epochs, execution=args.execution or "auto")
+        warmup_epochs=args.warmup_epochs, execution=args.execution or "auto",
+        augment=args.augment, normalize=args.normalize)
 
 
 def _split(text: str, what: str, cast=str) -> list:

@@ -67,6 +67,11 @@ class TrainConfig:
     ``optimizer`` is ``adam`` or ``sgd`` (with ``momentum``); ``lr_schedule`` scales the
     learning rate per step: ``constant``, or ``cosine`` / ``linear`` decay to 0 at the last
     step, after a linear warm-up over ``warmup_epochs``.
+
+    ``augment`` applies the usual image augmentation to every training batch (random crop with
+    zero padding 4 and horizontal flip, seeded by the run's seed and the epoch; image data
+    only); ``normalize`` standardises every input per channel by the training data's mean and
+    standard deviation (direct encoding only: Poisson rates must stay in ``[0, 1]``).
     """
 
     method: str = "chsnn"
@@ -94,6 +99,8 @@ class TrainConfig:
     lr_schedule: str = "constant"
     warmup_epochs: int = 0
     execution: str = "auto"
+    augment: bool = False
+    normalize: bool = False
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -123,6 +130,15 @@ class TrainConfig:
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
             raise ConfigError(f"device must be one of {DEVICES} or cuda:N, got {self.device!r}")
         set_("val_fraction", _real("val_fraction", self.val_fraction, 0.0, 1.0, open_low=False))
+        for name in ("augment", "normalize"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        if self.augment and self.encoder == "frames":
+            raise ConfigError("augment crops and flips static images; it does not apply to "
+                              "--encoder frames")
+        if self.normalize and self.encoder != "direct":
+            raise ConfigError("normalize needs --encoder direct (Poisson and frame inputs must "
+                              f"stay in [0, 1]), got encoder {self.encoder!r}")
         if self.execution not in EXECUTIONS:
             raise ConfigError(f"execution must be one of {EXECUTIONS}, got {self.execution!r}")
         for name, allowed in (("optimizer", OPTIMIZERS), ("lr_schedule", LR_SCHEDULES)):

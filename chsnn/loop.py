@@ -15,6 +15,7 @@ from snn_adapters.layers import layer_shape
 
 from .config import ConfigError, TrainConfig
 from .data import Dataset
+from .datasets_vision import augment_batch, channel_stats, normalize
 from .encoders import DirectEncoder, FrameEncoder, PoissonEncoder
 from .energy import count_synaptic_operations
 from .methods import get_method
@@ -25,7 +26,7 @@ __all__ = ["Run", "RunError", "make_model", "make_optimizer", "LRSchedule",
 
 CHECKPOINT_VERSION = 1
 # purposes of the derived generators (see _generator)
-_SHUFFLE, _SPIKES, _TEST, _ENERGY, _CALIBRATION, _VAL = 1, 2, 3, 4, 5, 6
+_SHUFFLE, _SPIKES, _TEST, _ENERGY, _CALIBRATION, _VAL, _AUGMENT = 1, 2, 3, 4, 5, 6, 7
 
 
 class RunError(RuntimeError):
@@ -161,9 +162,25 @@ class _Encoder:
         self.shape = (1, *shape) if len(shape) == 2 else tuple(shape)
         self.flat = cfg.model in ("2fc", "3fc")
         self.device = device
+        if (cfg.augment or cfg.normalize) and len(self.shape) != 3:
+            what = "augment" if cfg.augment else "normalize"
+            raise ConfigError(f"{what} needs image data (C, H, W); {data.name} has samples of "
+                              f"shape {data.image_shape}")
+        self.augment = cfg.augment
+        self.stats = None
+        if cfg.normalize:
+            mean, std = channel_stats(data.x_train, self.shape)
+            self.stats = (torch.from_numpy(mean).to(device),
+                          torch.from_numpy(np.maximum(std, 1e-6)).to(device))
+
+    def augmented(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        """A training batch after the run's augmentation (unchanged without ``augment``)."""
+        return augment_batch(x, gen, image_shape=self.shape) if self.augment else x
 
     def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         x = x.to(self.device)
+        if self.stats is not None:
+            x = normalize(x, *self.stats, self.shape)
         s = self.enc(x, generator=gen) if self.poisson else self.enc(x)
         if self.flat:
             return s.reshape(s.shape[0], s.shape[1], -1) if s.dim() > 3 else s
@@ -340,6 +357,7 @@ class Run:
         t0 = time.perf_counter()
         shuffle = _generator(torch.device("cpu"), cfg.seed, _SHUFFLE, self.epoch)
         spikes = _generator(self.device, cfg.seed, _SPIKES, self.epoch)
+        augment = _generator(torch.device("cpu"), cfg.seed, _AUGMENT, self.epoch)
         _, before = self.layer_masks()
         self.model.train()
         loss_sum, correct, seen, updates = 0.0, 0, 0, []
@@ -349,7 +367,8 @@ class Run:
         for start in range(0, len(order), cfg.batch_size):
             idx = order[start:start + cfg.batch_size]
             y = self.y_train[idx].to(self.device)
-            out = self.model(self.encode(self.x_train[idx], spikes))
+            out = self.model(self.encode(self.encode.augmented(self.x_train[idx], augment),
+                                         spikes))
             loss = nn.functional.cross_entropy(out, y)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()

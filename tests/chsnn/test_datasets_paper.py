@@ -418,3 +418,44 @@ def test_6conv2fc_synaptic_operations_by_hand():
     assert analog.layers["conv1"].macs == T * 2904 and analog.layers["conv1"].sops == 0
     assert analog.sops == total - T * 2904
     assert math.isclose(analog.energy_uj(), (total - T * 2904) * 0.9e-6 + T * 2904 * 4.6e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# chsnn train --augment / --normalize
+
+
+def cifar_run(tmp_path, name, *extra):
+    out = tmp_path / name
+    assert main(["train", "--method", "set", "--dataset", "cifar10", "--data-root",
+                 str(tmp_path / "data"), "--model", "2fc", "--hidden", "16", "--epochs", "2",
+                 "--batch-size", "5", "--val-fraction", "0", "--energy-samples", "4",
+                 "--T", "2", "--out", str(out), "--quiet", "--no-plots", *extra]) == 0
+    return json.loads((out / "report.json").read_text())
+
+
+def test_train_with_augmentation_and_normalisation(tmp_path):
+    cifar10_dir(tmp_path / "data", n=4)
+    plain = cifar_run(tmp_path, "plain", "--encoder", "direct")
+    aug = cifar_run(tmp_path, "aug", "--encoder", "direct", "--augment")
+    again = cifar_run(tmp_path, "again", "--encoder", "direct", "--augment")
+    norm = cifar_run(tmp_path, "norm", "--encoder", "direct", "--augment", "--normalize")
+    losses = {k: [e["train_loss"] for e in r["history"]]
+              for k, r in (("plain", plain), ("aug", aug), ("again", again), ("norm", norm))}
+    assert losses["aug"] == losses["again"]                 # seeded by the run's seed and epoch
+    assert losses["aug"] != losses["plain"] and losses["norm"] != losses["aug"]
+    assert aug["config"]["augment"] and not aug["config"]["normalize"]
+    assert norm["config"]["normalize"] and not plain["config"]["augment"]
+
+
+def test_augment_and_normalize_options_are_checked(tmp_path):
+    with pytest.raises(ConfigError, match="normalize needs --encoder direct"):
+        TrainConfig(normalize=True)
+    with pytest.raises(ConfigError, match="does not apply to --encoder frames"):
+        TrainConfig(augment=True, encoder="frames")
+    with pytest.raises(ConfigError, match="augment must be true or false"):
+        TrainConfig(augment="yes")
+    assert TrainConfig.from_dict({"method": "set"}).augment is False   # runs saved before
+    np.savez(tmp_path / "flat.npz", x=np.random.default_rng(0).random((20, 5)),
+             y=np.arange(20) % 2)
+    assert main(["train", "--dataset", str(tmp_path / "flat.npz"), "--augment", "--epochs",
+                 "1", "--out", str(tmp_path / "r"), "--quiet", "--no-plots"]) == 2
