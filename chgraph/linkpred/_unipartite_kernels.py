@@ -48,7 +48,7 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 # ------------------------------------------------------------------------------------------
 # precomputation
 # ------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def reverse_positions(indptr, indices):
     """``rev[t]``: for the link at CSR position ``t`` (``w -> y``), the position of ``w`` in
     the list of ``y``. Needs sorted, symmetric lists."""
@@ -63,7 +63,7 @@ def reverse_positions(indptr, indices):
     return rev
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def triangle_lists(indptr, indices, rev, n_chunks):
     """Per link position ``p`` (``z -> w``): ``etri[p] = C[z, w]`` and the list of the
     triangles' third nodes ``y`` (``tri_y``) with the position of ``w`` in the list of ``y``
@@ -109,7 +109,7 @@ def triangle_lists(indptr, indices, rev, n_chunks):
     return etri, tri_ptr, tri_y, tri_pos
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def wedge_codes(indptr, indices, deg, psi, n_chunks):
     """Codes of every wedge ``a - b - o`` and the per-node factor tables of the wedge kernel.
 
@@ -162,7 +162,7 @@ def wedge_codes(indptr, indices, deg, psi, n_chunks):
 # ------------------------------------------------------------------------------------------
 # one seed
 # ------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _first_above(indices, lo_pos, hi_pos, lo):
     """First position in the sorted list ``indices[lo_pos:hi_pos]`` holding a node > lo."""
     if lo < 0 or lo_pos == hi_pos or indices[lo_pos] > lo:
@@ -178,7 +178,7 @@ def _first_above(indices, lo_pos, hi_pos, lo):
     return left
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _n_in(tri_ptr, tri_y, e0, e1, in_i):
     t = 0
     for e in range(e0, e1):
@@ -186,7 +186,7 @@ def _n_in(tri_ptr, tri_y, e0, e1, in_i):
     return t
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _b_factors(i, lo, nw, psi, community, g, s):
     """Factor of every 2-hop node ``b`` as the last intermediate: a scalar (``G``), per
     ``o`` (``F`` at the positions of ``N(b)``), or none (``SKIP``: it reaches only ``P``)."""
@@ -237,7 +237,7 @@ def _b_factors(i, lo, nw, psi, community, g, s):
         G[b] = gb
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _a_wedge(i, a, lo, psi, g, w, s, row):
     """Paths ``i - a - b - o`` for one ``a`` in ``P``: one multiply-add each from the wedge
     codes; then the paths where ``a`` is a common neighbour of ``i`` and ``o``."""
@@ -288,7 +288,7 @@ def _a_wedge(i, a, lo, psi, g, w, s, row):
         row[o] += fa * acc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _a_direct(i, a, lo, psi, special, g, w, s, row):
     """Paths ``i - a - b - o`` for one ``a`` in ``P``, ``C[a, o]`` counted on the fly (no
     wedge codes). ``special``: the community rule's extra count for ``a`` (a triangle
@@ -366,7 +366,7 @@ def _a_direct(i, a, lo, psi, special, g, w, s, row):
         row[o] += v * fa
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
     """Add the scores of the pairs ``(i, o)``, ``o > lo``, to ``row`` (all zero on entry).
 
@@ -415,7 +415,7 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
     return nw
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def seed_reset(i, nw, g, s):
     indptr, indices = g[0], g[1]
     in_i, cnt_i, walk, G, mode = s[0], s[1], s[2], s[3], s[4]
@@ -428,7 +428,7 @@ def seed_reset(i, nw, g, s):
         in_i[indices[p]] = 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _chunk(sc, c):
     return (sc[0][c], sc[1][c], sc[2][c], sc[3][c], sc[4][c], sc[5][c], sc[6][c], sc[7][c],
             sc[8][c], sc[9][c], sc[10][c], sc[11][c], sc[12][c], sc[13][c], sc[14][c],
@@ -448,7 +448,7 @@ def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
 # ------------------------------------------------------------------------------------------
 # entry points
 # ------------------------------------------------------------------------------------------
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out,
                mirror=False):
     """``out[r, lab[o]]``: the score of the pair ``(rows[r], o)`` for every candidate ``o``
@@ -484,7 +484,7 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
             seed_reset(i, nw, g, s)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _clear_row(nw, g, s, row):
     indptr, indices = g[0], g[1]
     walk = s[2]
@@ -494,7 +494,7 @@ def _clear_row(nw, g, s, row):
             row[indices[sp]] = 0.0
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def pair_scores(g, w, length, psi, internal, use_wedge, seeds, ptr, other, sc, out):
     """``out[t]`` for ``t`` in ``ptr[r]:ptr[r + 1]``: the score of ``(seeds[r], other[t])``
     (0 for a link or ``other[t] == seeds[r]``)."""
@@ -521,7 +521,7 @@ def pair_scores(g, w, length, psi, internal, use_wedge, seeds, ptr, other, sc, o
             seed_reset(i, nw, g, s)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def sample_key(key0, flat, score):
     """Efraimidis-Spirakis key ``log(U) / score``; ``U`` in (0, 1] is a hash (splitmix64) of
     ``key0`` and the pair's flat index, so it does not depend on the order of evaluation."""
@@ -533,7 +533,7 @@ def sample_key(key0, flat, score):
     return np.log(u) / score
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, lab, g, s, row):
     """Move the positive candidates ``o > lo`` of seed ``i`` from ``row`` into ``buf_*``
     (zeroing ``row``: a second visit of ``o`` reads 0 and skips it). The pair ``{i, o}`` is
@@ -569,7 +569,7 @@ def _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, lab, g, s, row):
     return m
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _emit(i, m, n, cap, tau, s, out_flat, out_val, out_score, base):
     """Write the candidates of ``buf_*`` with value >= tau, at most ``cap`` (the largest
     values, ties by the smaller other end), from ``out_*[base]`` on. Returns the count."""
@@ -613,7 +613,7 @@ def _emit(i, m, n, cap, tau, s, out_flat, out_val, out_score, base):
     return k
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def select(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, col_ok, sample, key0,
            tau, cap, lab, sc, out_flat, out_val, out_score, out_count, pos_count):
     """Per seed ``seeds[r]``: its positive candidates (see :func:`_collect`), the best ``cap``
@@ -638,7 +638,7 @@ def select(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, col_ok,
                                  r * cap)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def factor_table(deg, psi):
     """The factor tables of :func:`wedge_codes` alone (for the direct kernel)."""
     n = deg.size
