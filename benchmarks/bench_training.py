@@ -147,7 +147,8 @@ def fmnist_epoch(cfg: dict) -> dict:
     run.start()
     t0 = time.perf_counter()
     entry = run.train_epoch(progress=False)
-    return {**cfg, "epoch_s": time.perf_counter() - t0, "train_accuracy":
+    return {**cfg, "epoch_s": entry["seconds"],              # training only
+            "with_evaluation_s": time.perf_counter() - t0, "train_accuracy":
             entry["train_accuracy"],
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -264,7 +265,8 @@ def main(argv=None) -> None:
                 row.append(r)
                 print(f"  {threads} thread(s) {mode:6s}: " + (
                     r["error"] if "error" in r else
-                    f"{r['epoch_s']:.1f} s, peak {r['peak_mb']:.0f} MB"), flush=True)
+                    f"{r['epoch_s']:.1f} s training ({r['with_evaluation_s']:.1f} s with the "
+                    f"10,000 test images), peak {r['peak_mb']:.0f} MB"), flush=True)
             s = row[1]
             if "error" not in s:
                 ok = "PASS" if s["epoch_s"] < EPOCH_TARGET_S else "MISS"
