@@ -198,6 +198,7 @@ def main(argv=None) -> None:
     ap.add_argument("--fmnist-epoch", action="store_true")
     ap.add_argument("--big", action="store_true")
     ap.add_argument("--big-steps", type=int, default=300)
+    ap.add_argument("--big-masked-steps", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=1200)
     ap.add_argument("--json", default=None, help="write every result to this JSON file")
     ap.add_argument("--_one", nargs=2, help=argparse.SUPPRESS)
@@ -278,7 +279,7 @@ def main(argv=None) -> None:
                 int(a.threads.split(",")[-1]), "infer_batches": 1}
         s = _spawn("step", {**base, "execution": "sparse", "steps": a.big_steps,
                             "update_interval": 50, "meta": True}, a.timeout * 3)
-        m = _spawn("step", {**base, "execution": "masked", "steps": 3,
+        m = _spawn("step", {**base, "execution": "masked", "steps": a.big_masked_steps,
                             "update_interval": 50}, a.timeout)
         results += [s, m]
         for name, r in (("sparse", s), ("masked", m)):
