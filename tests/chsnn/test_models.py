@@ -99,7 +99,7 @@ def test_paper_shapes_and_defaults():
 
 
 def test_registry_errors():
-    with pytest.raises(ValueError, match="2fc, 3fc, 2conv2fc, spikformer"):
+    with pytest.raises(ValueError, match="2fc, 3fc, 2conv2fc, 6conv2fc, spikformer"):
         build_model("resnet", n_in=4)
     with pytest.raises(ValueError, match="n_in or image_shape"):
         build_model("2fc")
