@@ -59,6 +59,22 @@ def _check_input(x: torch.Tensor, tail: tuple[int, ...] | int, who: str) -> None
                          f"{tuple(x.shape)}; encode static inputs with chsnn.encoders")
 
 
+def _image_shape(image_shape) -> tuple[int, int, int]:
+    """``(C, H, W)`` as ints, or a ``ValueError``."""
+    shape = tuple(int(s) for s in image_shape)
+    if len(shape) != 3:
+        raise ValueError(f"image_shape must be (C, H, W), got {image_shape!r}")
+    return shape
+
+
+def _flat_after_two_pools(image_shape: tuple[int, int, int], channels: int) -> int:
+    """Features of ``channels`` maps after two 2x2 poolings of an ``(C, H, W)`` image."""
+    n = channels * (image_shape[1] // 4) * (image_shape[2] // 4)
+    if n == 0:
+        raise ValueError(f"image_shape {image_shape!r} is too small for two 2x2 poolings")
+    return n
+
+
 class _FCStack(nn.Module):
     """fc1 - LIF - ... - fcK (- LIF if readout="spikes"), output averaged over time."""
 
@@ -137,10 +153,8 @@ class TwoConvTwoFC(nn.Module):
         super().__init__()
         self.readout = _check_readout(readout)
         self.T = int(T)
-        self.image_shape = tuple(int(s) for s in image_shape)
-        if len(self.image_shape) != 3:
-            raise ValueError(f"image_shape must be (C, H, W), got {image_shape!r}")
-        c, h, w = self.image_shape
+        self.image_shape = _image_shape(image_shape)
+        c = self.image_shape[0]
         c1, c2 = channels
         self.conv1 = nn.Conv2d(c, c1, 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(c1)
@@ -149,9 +163,7 @@ class TwoConvTwoFC(nn.Module):
         self.bn2 = nn.BatchNorm2d(c2)
         self.lif2 = LIF()
         self.pool = nn.MaxPool2d(2)
-        n_flat = c2 * (h // 4) * (w // 4)
-        if n_flat == 0:
-            raise ValueError(f"image_shape {image_shape!r} is too small for two 2x2 poolings")
+        n_flat = _flat_after_two_pools(self.image_shape, c2)
         self.fc1 = nn.Linear(n_flat, hidden)
         self.lif3 = LIF()
         self.fc2 = nn.Linear(hidden, n_classes)
@@ -198,21 +210,17 @@ class SixConvTwoFC(nn.Module):
         super().__init__()
         self.readout = _check_readout(readout)
         self.T = int(T)
-        self.image_shape = tuple(int(s) for s in image_shape)
-        if len(self.image_shape) != 3:
-            raise ValueError(f"image_shape must be (C, H, W), got {image_shape!r}")
+        self.image_shape = _image_shape(image_shape)
         if len(channels) != 3:
             raise ValueError(f"channels must be three stage widths, got {channels!r}")
-        c, h, w = self.image_shape
+        c = self.image_shape[0]
         widths = [int(ch) for ch in channels for _ in range(2)]
         for k, (c_in, c_out) in enumerate(zip([c, *widths[:-1]], widths, strict=True), start=1):
             setattr(self, f"conv{k}", nn.Conv2d(c_in, c_out, 3, padding=1, bias=False))
             setattr(self, f"bn{k}", nn.BatchNorm2d(c_out))
             setattr(self, f"lif{k}", LIF())
         self.pool = nn.MaxPool2d(2)
-        n_flat = widths[-1] * (h // 4) * (w // 4)
-        if n_flat == 0:
-            raise ValueError(f"image_shape {image_shape!r} is too small for two 2x2 poolings")
+        n_flat = _flat_after_two_pools(self.image_shape, widths[-1])
         self.fc1 = nn.Linear(n_flat, hidden)
         self.lif_fc1 = LIF()
         self.fc2 = nn.Linear(hidden, n_classes)
@@ -329,9 +337,7 @@ class Spikformer(nn.Module):
                  mlp_ratio: int = 4, attn_scale: float = 0.125, T: int = 8) -> None:
         super().__init__()
         self.T = int(T)
-        self.image_shape = tuple(int(s) for s in image_shape)
-        if len(self.image_shape) != 3:
-            raise ValueError(f"image_shape must be (C, H, W), got {image_shape!r}")
+        self.image_shape = _image_shape(image_shape)
         c, h, w = self.image_shape
         if h % patch_size or w % patch_size:
             raise ValueError(f"image size {(h, w)} must be divisible by patch_size {patch_size}")
