@@ -604,6 +604,7 @@ class CHSNN:
         self.last_stats = copy.deepcopy(state.get("last_stats"))
         self.calibration = copy.deepcopy(state.get("calibration"))
         self._opt_steps_seen = self._opt_steps
+        self._arm_dense_gradients(self.step_count + 1)  # RigL in sparse execution
 
     def adapt_checkpoint(self, model_state: dict, optimizer_state: dict | None = None
                          ) -> tuple[dict, dict | None]:

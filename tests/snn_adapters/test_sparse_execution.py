@@ -415,3 +415,16 @@ def test_rigl_computes_dense_gradients_at_update_steps_only():
         assert model.fc1.dense_grad is None       # used by the update, then dropped
     assert armed == [False, False, True, False, False, True, False]   # steps 3 and 6 update
     assert len(sp.history) == 2
+
+
+def test_rigl_resumed_right_before_an_update_still_sees_dense_gradients():
+    (_, _, _), (model, opt, sp) = _pair(METHOD_RULES["rigl"])
+    _train(model, opt, sp, 2)                        # the next step (3) updates
+    ck = copy.deepcopy({"model": model.state_dict(), "opt": opt.state_dict(),
+                        "sp": sp.state_dict()})
+    (_, _, _), (model2, opt2, sp2) = _pair(METHOD_RULES["rigl"], seed=1)
+    model2.load_state_dict(ck["model"])
+    opt2.load_state_dict(ck["opt"])
+    sp2.load_state_dict(ck["sp"])
+    assert _train(model2, opt2, sp2, 1, start=2) == _train(model, opt, sp, 1, start=2)
+    assert len(sp2.history) == 1
