@@ -17,7 +17,9 @@ sparse layers, forward order), :mod:`~snn_adapters.masks` (mask buffers, optimis
 (sparse execution: :class:`SparseLinear`, :func:`to_sparse` / :func:`to_masked`),
 :mod:`~snn_adapters.storage` (writing topology into masked or sparse layers),
 :mod:`~snn_adapters.links` (torch's ``(out, in)`` against the engine's links),
-:mod:`~snn_adapters.neurons` (a plain-torch LIF neuron with a fused multi-step path).
+:mod:`~snn_adapters.neurons` (a plain-torch LIF neuron with a fused multi-step path),
+:mod:`~snn_adapters.sparse_lif` (a sparse layer and the LIF neurons it feeds in one pass:
+:func:`sparse_linear_lif`).
 """
 
 try:
@@ -30,8 +32,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from .layers import find_linear_layers, normalize_name
 from .masks import MASK_NAME, load_sparse_state_dict
 from .neurons import LIF
+from .sparse_lif import sparse_linear_lif
 from .sparse_linear import SparseLinear, to_masked, to_sparse
 from .sparsifier import CHSNN
 
 __all__ = ["CHSNN", "LIF", "MASK_NAME", "SparseLinear", "find_linear_layers",
-           "load_sparse_state_dict", "normalize_name", "to_masked", "to_sparse"]
+           "load_sparse_state_dict", "normalize_name", "sparse_linear_lif", "to_masked",
+           "to_sparse"]

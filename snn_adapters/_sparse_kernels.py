@@ -23,7 +23,7 @@ import numpy as np
 
 from ._numba_util import kernel
 
-__all__ = ["spmm", "link_grad"]
+__all__ = ["spmm", "link_grad", "spmm_lif", "lif_link_grad"]
 
 _OPTS = {"nogil": True, "cache": True, "boundscheck": False, "error_model": "numpy"}
 # the dot products of the weight gradient vectorise only when they may be reassociated; the
@@ -54,18 +54,120 @@ def spmm(xt, indptr, src, perm, vals, bias):
     return yt
 
 
-@kernel(**_DOT_OPTS)
+@numba.njit(**_DOT_OPTS)
+def _dot(x, g):
+    """``<x, g>``, vectorised (its own fast-math flags stay on its own instructions when it is
+    inlined into a strict kernel)."""
+    acc = g.dtype.type(0.0)
+    for r in range(x.shape[0]):
+        acc += x[r] * g[r]
+    return acc
+
+
+@numba.njit(**_DOT_OPTS)
+def _sum(g):
+    """``sum(g)``, vectorised like :func:`_dot`."""
+    acc = g.dtype.type(0.0)
+    for r in range(g.shape[0]):
+        acc += g[r]
+    return acc
+
+
+@kernel(**_OPTS)
 def link_grad(xt, gyt, indptr_in, cols):
     """Weight gradient of every link, ``gv[k] = <xt[i_k], gyt[cols[k]]>`` (engine order)."""
     n_in = indptr_in.shape[0] - 1
-    n = xt.shape[1]
     gv = np.empty(cols.shape[0], dtype=gyt.dtype)
     for i in numba.prange(n_in):
         x = xt[i]
         for k in range(indptr_in[i], indptr_in[i + 1]):
-            g = gyt[cols[k]]
-            acc = gyt.dtype.type(0.0)
-            for r in range(n):
-                acc += x[r] * g[r]
-            gv[k] = acc
+            gv[k] = _dot(x, gyt[cols[k]])
     return gv
+
+
+# -- a sparse layer and the LIF neurons it feeds, in one pass per output neuron -------------
+# (``snn_adapters.sparse_lif``). Columns are ``t * R + r`` (time-major within a row), the
+# arithmetic is that of ``spmm`` followed by ``_lif_kernels.lif_forward`` / ``lif_backward``,
+# operation for operation, so spikes and gradients equal the unfused path's.
+
+
+@kernel(**_OPTS)
+def spmm_lif(xt, indptr, src, perm, vals, bias, steps, tau, theta):
+    """Spikes and ``h = v_pre - theta`` (both ``[n_out, N]``) of LIF neurons driven by the
+    sparse layer's output ``bias + sum_k vals[perm[k]] xt[src[k]]`` (CSR by outputs)."""
+    n_rows = indptr.shape[0] - 1
+    n = xt.shape[1]
+    r = n // steps
+    one = xt.dtype.type(1.0)
+    zero = xt.dtype.type(0.0)
+    tau = xt.dtype.type(tau)
+    theta = xt.dtype.type(theta)
+    spikes = np.empty((n_rows, n), dtype=xt.dtype)
+    h_all = np.empty((n_rows, n), dtype=xt.dtype)
+    v_all = np.zeros((n_rows, r), dtype=xt.dtype)
+    for o in numba.prange(n_rows):
+        y = h_all[o]                    # the layer's output first, then h in place
+        b = bias[o] if bias.shape[0] else zero
+        for c in range(n):
+            y[c] = b
+        for k in range(indptr[o], indptr[o + 1]):
+            w = vals[perm[k]]
+            x = xt[src[k]]
+            for c in range(n):
+                y[c] += w * x[c]
+        v = v_all[o]
+        s_row = spikes[o]
+        for t in range(steps):
+            ys = y[t * r:(t + 1) * r]          # slices: no index arithmetic, so it vectorises
+            ss = s_row[t * r:(t + 1) * r]
+            for j in range(r):
+                vk = v[j] + (ys[j] - v[j]) / tau
+                h = vk - theta
+                ys[j] = h
+                s = one if h >= zero else zero
+                ss[j] = s
+                v[j] = vk * (one - s)
+    return spikes, h_all
+
+
+@kernel(**_OPTS)
+def lif_link_grad(xt, g_s, h_all, indptr, src, perm, steps, tau, theta, alpha):
+    """Backward of :func:`spmm_lif`: from the spikes' gradient ``g_s`` (``[n_out, N]``) the
+    layer output's gradient ``gyt`` (LIF backward through time, ATan surrogate), the bias
+    gradient ``gb[o] = sum(gyt[o])`` and every link's weight gradient ``gv`` (engine order),
+    one output neuron at a time."""
+    n_rows = indptr.shape[0] - 1
+    n = h_all.shape[1]
+    r = n // steps
+    one = h_all.dtype.type(1.0)
+    zero = h_all.dtype.type(0.0)
+    tau_ = h_all.dtype.type(tau)
+    theta_ = h_all.dtype.type(theta)
+    half_a = h_all.dtype.type(alpha / 2)
+    c = h_all.dtype.type(np.pi / 2 * alpha)
+    keep = one - one / tau_
+    inv_tau = one / tau_
+    gyt = np.empty((n_rows, n), dtype=h_all.dtype)
+    gb = np.empty(n_rows, dtype=h_all.dtype)
+    gv = np.empty(src.shape[0], dtype=h_all.dtype)
+    g_v_all = np.zeros((n_rows, r), dtype=h_all.dtype)
+    for o in numba.prange(n_rows):
+        g_v = g_v_all[o]
+        hs = h_all[o]
+        gs = g_s[o]
+        gy = gyt[o]
+        for t in range(steps - 1, -1, -1):
+            ht = hs[t * r:(t + 1) * r]
+            gst = gs[t * r:(t + 1) * r]
+            gyt_t = gy[t * r:(t + 1) * r]
+            for j in range(r):
+                h = ht[j]
+                s = one if h >= zero else zero
+                sg = half_a / (one + (c * h) * (c * h))
+                g_pre = (gst[j] - g_v[j] * (h + theta_)) * sg + g_v[j] * (one - s)
+                gyt_t[j] = g_pre * inv_tau
+                g_v[j] = g_pre * keep
+        gb[o] = _sum(gy)
+        for k in range(indptr[o], indptr[o + 1]):
+            gv[perm[k]] = _dot(xt[src[k]], gy)
+    return gyt, gb, gv
