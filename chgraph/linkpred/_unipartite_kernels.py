@@ -522,15 +522,20 @@ def pair_scores(g, w, length, psi, internal, use_wedge, seeds, ptr, other, sc, o
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def sample_key(key0, flat, score):
-    """Efraimidis-Spirakis key ``log(U) / score``; ``U`` in (0, 1] is a hash (splitmix64) of
-    ``key0`` and the pair's flat index, so it does not depend on the order of evaluation."""
+def hash_uniform(key0, flat):
+    """A number in (0, 1]: a hash (splitmix64) of ``key0`` and the pair's flat index."""
     z = np.uint64(key0) + np.uint64(flat) * _GOLDEN
     z = (z ^ (z >> np.uint64(30))) * _MIX1
     z = (z ^ (z >> np.uint64(27))) * _MIX2
     z = z ^ (z >> np.uint64(31))
-    u = (float(z >> np.uint64(11)) + 1.0) * (1.0 / 9007199254740992.0)
-    return np.log(u) / score
+    return (float(z >> np.uint64(11)) + 1.0) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def sample_key(key0, flat, score):
+    """Efraimidis-Spirakis key ``log(U) / score``; ``U`` in (0, 1] is :func:`hash_uniform` of
+    ``key0`` and the pair's flat index, so it does not depend on the order of evaluation."""
+    return np.log(hash_uniform(key0, flat)) / score
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -636,6 +641,112 @@ def select(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, col_ok,
             pos_count[r] = m
             out_count[r] = _emit(lab[i], m, n, cap, tau, s, out_flat, out_val, out_score,
                                  r * cap)
+
+
+_FLAT_MAX = np.iinfo(np.int64).max
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _compact(hv, hf, hs, m, cap):
+    """Keep the best ``cap`` of the ``m`` entries of ``hv, hf, hs`` (value descending, then
+    flat index ascending; flat indices are distinct) at the front. Returns ``(cap, value,
+    flat)`` of the worst entry kept: from then on only a better candidate can enter."""
+    kth = np.partition(hv[:m].copy(), m - cap)[m - cap]
+    above = 0
+    for t in range(m):
+        if hv[t] > kth:
+            above += 1
+    tied = np.empty(m - above, np.int64)
+    nt = 0
+    for t in range(m):
+        if hv[t] == kth:
+            tied[nt] = hf[t]
+            nt += 1
+    tied = np.sort(tied[:nt])
+    limit = tied[cap - above - 1]
+    k = 0
+    for t in range(m):
+        v = hv[t]
+        if v > kth or (v == kth and hf[t] <= limit):
+            hv[k] = v
+            hf[k] = hf[t]
+            hs[k] = hs[t]
+            k += 1
+    return k, kth, limit
+
+
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
+def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, col_ok, sample,
+                key0, tau, cap, lab, sc, hv, hf, hs, hm, pos_count):
+    """Per thread: the best ``cap`` positive candidates of its seeds (value descending, then
+    flat index ascending), among those with value >= ``tau``, in ``hv / hf / hs[c, :hm[c]]``
+    (value, flat index ``min * n + max`` in the caller's numbering, score). The value is the
+    score, or the sampling key when ``sample``; ``pos_count[r]``: the positive candidates of
+    ``seeds[r]`` (see :func:`_collect` for which pairs count).
+
+    Each thread keeps a buffer of ``hv.shape[1] > cap`` entries and a threshold: a candidate
+    enters only if it beats the worst of the best ``cap`` seen so far (one comparison for
+    most candidates; when the buffer is full it is cut back to ``cap``). The union over the
+    threads holds the best ``cap`` of all the seeds, whatever the thread count.
+    """
+    n = row_ok.size
+    indptr, indices = g[0], g[1]
+    n_chunks = sc[0].shape[0]
+    size = hv.shape[1]
+    for c in prange(n_chunks):
+        s = _chunk(sc, c)
+        in_i, walk, row = s[0], s[2], s[16]
+        bv, bf, bs = hv[c], hf[c], hs[c]
+        tv = tau
+        tf = _FLAT_MAX
+        m = 0
+        for r in range(c, seeds.size, n_chunks):
+            i = seeds[r]
+            lo = i if upper else -1
+            nw = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
+            i_col = col_ok[i]
+            li = lab[i]
+            npos = 0
+            for t in range(nw):
+                b = walk[t]
+                s1 = indptr[b + 1]
+                for sp in range(_first_above(indices, indptr[b], s1, lo), s1):
+                    o = np.uint32(indices[sp])
+                    v = row[o]
+                    if v == 0.0:
+                        continue
+                    row[o] = 0.0
+                    if o == i or in_i[o] or not col_ok[o]:
+                        continue
+                    if o < i and row_ok[o] and i_col:
+                        continue
+                    npos += 1
+                    lo_ = lab[o]
+                    flat = min(li, lo_) * n + max(li, lo_)
+                    if sample:
+                        u = hash_uniform(key0, flat)
+                        # log(u) <= u - 1 (also as rounded): most keys are rejected unlogged
+                        if (u - 1.0) / v < tv:
+                            continue
+                        val = np.log(u) / v
+                    else:
+                        val = v
+                    if val < tv or (val == tv and flat >= tf):
+                        continue
+                    if m == size:
+                        m, tv, tf = _compact(bv, bf, bs, m, cap)
+                        if val < tv or (val == tv and flat >= tf):
+                            continue
+                    bv[m] = val
+                    bf[m] = flat
+                    bs[m] = v
+                    m += 1
+            row[i] = 0.0
+            seed_reset(i, nw, g, s)
+            pos_count[r] = npos
+        if m > cap:
+            m, tv, tf = _compact(bv, bf, bs, m, cap)
+        hm[c] = m
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

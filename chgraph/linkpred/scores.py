@@ -451,6 +451,40 @@ class UnipartiteScorer:
         keep = (np.arange(cap)[None, :] < out_count[:, None]).ravel()
         return out_flat[keep], out_val[keep], out_score[keep], int(pos_count.sum())
 
+    def select_best(self, seeds, cap: int, tau, *, upper: bool, row_ok, col_ok,
+                    key0: int | None = None, buffer: int | None = None):
+        """As :meth:`select`, but the best ``cap`` candidates of all the seeds together (value
+        descending, then flat index ascending), not ``cap`` per seed: each thread keeps a
+        running threshold, so most candidates cost one comparison. ``buffer``: entries per
+        thread (> ``cap``; default ``max(4 cap, 4096)``), cut back to ``cap`` when full.
+        Returns up to ``cap`` candidates per thread: ``(flat, value, score, n_positive)``."""
+        if self.strategy == "pairwise":
+            raise ValueError("the pairwise strategy has no candidate selection")
+        seeds = self._inv[np.asarray(seeds, dtype=np.int64)]
+        row_ok = np.ascontiguousarray(row_ok[self._lab])
+        col_ok = np.ascontiguousarray(col_ok[self._lab])
+        sc = self._sc()
+        n_chunks = sc[0].shape[0]
+        cap = max(int(cap), 1)
+        size = max(4 * cap, 4096) if buffer is None else max(int(buffer), cap + 1)
+        hv = np.empty((n_chunks, size), np.float64)
+        hf = np.empty((n_chunks, size), np.int64)
+        hs = np.empty((n_chunks, size), np.float64)
+        hm = np.zeros(n_chunks, np.int64)
+        pos_count = np.zeros(seeds.size, np.int64)
+        _ukernels.select_best(*self._args(), seeds, bool(upper), row_ok, col_ok,
+                              key0 is not None, 0 if key0 is None else int(key0), float(tau),
+                              cap, self._lab, sc, hv, hf, hs, hm, pos_count)
+        keep = (np.arange(size)[None, :] < hm[:, None]).ravel()
+        return hf.ravel()[keep], hv.ravel()[keep], hs.ravel()[keep], int(pos_count.sum())
+
+    def seed_order(self, seeds) -> np.ndarray:
+        """``seeds`` with the kernels' last-numbered (highest-degree) nodes first."""
+        seeds = np.asarray(seeds, dtype=np.int64)
+        if self.strategy == "pairwise":
+            return seeds
+        return seeds[np.argsort(-self._inv[seeds], kind="stable")]
+
 
 def _plan_unipartite(deg: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
                      strategy: str) -> str:

@@ -451,9 +451,12 @@ def _unipartite_candidates(graph, allowed_rows, allowed_cols) -> int:
     return pairs - int(np.sum(_pair_allowed(R, C, u, v)))
 
 
-def _unipartite_blocks(stream, cap: int, tau, key0=None, progress=None):
-    """Yield ``(flat, value, score, n_positive)`` per block of seeds (see
-    :meth:`UnipartiteScorer.select`); ``tau()`` gives the current threshold."""
+def _unipartite_blocks(stream, cap: int, tau, key0=None, progress=None, per_seed=False):
+    """Yield ``(flat, value, score, n_positive)`` per block of seeds: the best ``cap``
+    candidates of the block (:meth:`UnipartiteScorer.select_best`; the seeds go hubs first,
+    whose pairs score highest, so the threshold rises early), or with ``per_seed`` the best
+    ``cap`` of each seed (:meth:`UnipartiteScorer.select`); ``tau()`` gives the current
+    threshold."""
     import numba
 
     R, C = _masks(stream)
@@ -463,10 +466,17 @@ def _unipartite_blocks(stream, cap: int, tau, key0=None, progress=None):
         np.flatnonzero(R).astype(np.int64)
     row_ok, col_ok = R.astype(np.uint8), C.astype(np.uint8)
     cap = max(1, min(int(cap), n))
-    per = max(2 * numba.get_num_threads(), BLOCK_ENTRIES // cap)
+    threads = numba.get_num_threads()
+    if per_seed:
+        select = stream.scorer.select
+        per = max(2 * threads, BLOCK_ENTRIES // cap)
+    else:
+        select = stream.scorer.select_best
+        seeds = stream.scorer.seed_order(seeds)
+        per = max(64 * threads, -(-seeds.size // 100))  # about 100 progress steps
     for start in range(0, seeds.size, per):
-        yield stream.scorer.select(seeds[start:start + per], cap, tau(), upper=upper,
-                                   row_ok=row_ok, col_ok=col_ok, key0=key0)
+        yield select(seeds[start:start + per], cap, tau(), upper=upper, row_ok=row_ok,
+                     col_ok=col_ok, key0=key0)
         if progress is not None:
             progress(min(start + per, seeds.size), seeds.size)
 
@@ -515,7 +525,7 @@ def _unipartite_top_k(stream, k: int, ties: str, progress):
     elif ties == "all" and k:
         kth = vals[-1]
         parts_f, parts_v = [], []
-        for f, v, _, _ in _unipartite_blocks(stream, n, lambda: kth):
+        for f, v, _, _ in _unipartite_blocks(stream, n, lambda: kth, per_seed=True):
             parts_f.append(f)
             parts_v.append(v)
         flat, vals = np.concatenate(parts_f), np.concatenate(parts_v)

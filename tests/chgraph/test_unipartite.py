@@ -251,3 +251,36 @@ def test_predict_links_positive_only():
         {pair for pair, s in everything.items() if s > 0}
     for u, v, s in positive:
         assert s == everything[frozenset((u, v))]
+
+
+@settings(deadline=None, max_examples=40)
+@given(n=st.integers(5, 60), seed=st.integers(0, 10**6),
+       method=st.sampled_from(("CN-L3", "CH3-L3", "RA-L2")), cap=st.integers(1, 12),
+       extra=st.integers(1, 20), rows=st.none() | st.integers(0, 2**20), sample=st.booleans())
+def test_select_best_small_buffers(n, seed, method, cap, extra, rows, sample):
+    """The running threshold of select_best, with buffers small enough to be cut back many
+    times (integer CN scores: many ties), keeps exactly the best ``cap`` of the candidates
+    that the per-seed selection lists, under (value descending, flat ascending)."""
+    from chgraph.linkpred.selection import _TopK
+
+    A = random_graph("clustered" if seed % 2 else "er", n, seed)
+    s = scorer(A, method)
+    R = np.ones(n, bool) if rows is None else as_mask(rows, n)
+    upper = rows is None
+    seeds = np.flatnonzero(R)
+    key0 = seed if sample else None
+    ok = dict(upper=upper, row_ok=R.astype(np.uint8), col_ok=np.ones(n, np.uint8), key0=key0)
+    f_all, v_all, s_all, n_all = s.select(seeds, n, -np.inf, **ok)
+    order = np.lexsort((f_all, -v_all))[:cap]
+    f, v, sc, npos = s.select_best(s.seed_order(seeds), cap, -np.inf, buffer=cap + extra, **ok)
+    assert npos == n_all
+    best = _TopK(cap)
+    best.push(v, f, sc)
+    v, f, sc = best.result()
+    assert np.array_equal(f, f_all[order]) and np.array_equal(v, v_all[order])
+    assert np.array_equal(sc, s_all[order])
+    # a threshold from outside: only values >= tau come back
+    if order.size:
+        tau = v_all[order[-1]]
+        f2, v2, _, _ = s.select_best(seeds, cap, tau, buffer=cap + extra, **ok)
+        assert np.all(v2 >= tau) and set(f_all[order].tolist()) <= set(f2.tolist())
