@@ -693,6 +693,9 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
     indptr, indices = g[0], g[1]
     n_chunks = sc[0].shape[0]
     size = hv.shape[1]
+    masked = False
+    for o in range(n):
+        masked |= (row_ok[o] == 0) | (col_ok[o] == 0)
     for c in prange(n_chunks):
         s = _chunk(sc, c)
         in_i, walk, row = s[0], s[2], s[16]
@@ -704,7 +707,7 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
             i = seeds[r]
             lo = i if upper else -1
             nw = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
-            i_col = col_ok[i]
+            i_col = col_ok[i] != 0
             li = lab[i]
             npos = 0
             for t in range(nw):
@@ -713,14 +716,15 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
                 for sp in range(_first_above(indices, indptr[b], s1, lo), s1):
                     o = np.uint32(indices[sp])
                     v = row[o]
-                    if v == 0.0:
-                        continue
                     row[o] = 0.0
-                    if o == i or in_i[o] or not col_ok[o]:
+                    # branch-free test of the common case: a positive candidate (a second
+                    # visit of o reads 0), counted; most are then below the threshold
+                    ok = (v != 0.0) & (in_i[o] == 0) & (o != i)
+                    if masked:
+                        ok = ok and col_ok[o] != 0 and not (o < i and row_ok[o] != 0 and i_col)
+                    npos += ok
+                    if not ok or (not sample and v < tv):
                         continue
-                    if o < i and row_ok[o] and i_col:
-                        continue
-                    npos += 1
                     lo_ = lab[o]
                     flat = min(li, lo_) * n + max(li, lo_)
                     if sample:
