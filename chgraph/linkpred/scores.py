@@ -75,32 +75,6 @@ def link_scores(matrix, method: str = "CH3-L3", *, bipartite: bool = True,
     return UnipartiteScorer(as_graph(matrix), predictor, internal).all()
 
 
-#: Dense outputs at least this large (bytes) are asked to live on transparent huge pages.
-HUGE_PAGE_MIN_BYTES = 64 * 2**20
-
-
-def dense_zeros(shape: tuple[int, int]) -> np.ndarray:
-    """A zero float64 array; a large one on transparent huge pages where the system offers
-    them (``madvise(MADV_HUGEPAGE)``): writing an ``n x n`` score matrix then costs one page
-    fault per 2 MiB instead of per 4 KiB, on a virtual machine about ten times less time.
-
-    >>> a = dense_zeros((3, 4))
-    >>> a.shape, a.dtype, float(a.sum())
-    ((3, 4), dtype('float64'), 0.0)
-    """
-    import mmap
-
-    nbytes = 8 * int(np.prod(shape))
-    if nbytes < HUGE_PAGE_MIN_BYTES or not hasattr(mmap, "MADV_HUGEPAGE"):
-        return np.zeros(shape, dtype=np.float64)
-    try:
-        buf = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        buf.madvise(mmap.MADV_HUGEPAGE)
-    except (OSError, ValueError, AttributeError):
-        return np.zeros(shape, dtype=np.float64)
-    return np.frombuffer(buf, dtype=np.float64).reshape(shape)
-
-
 def _check_internal(internal_degree: str) -> int:
     if internal_degree not in INTERNAL_DEGREE:
         raise ValueError(
@@ -396,7 +370,7 @@ class UnipartiteScorer:
         all rows every pair appears once: ``o > row`` for ``"pairwise"``, else from the end
         the kernels number first (the higher degree); the rest is 0."""
         rows = _as_index(rows, self.n)
-        out = dense_zeros((rows.size, self.n))
+        out = np.zeros((rows.size, self.n), dtype=np.float64)
         if rows.size == 0:
             return out
         if self.strategy == "pairwise":
@@ -416,7 +390,7 @@ class UnipartiteScorer:
         if self.strategy == "pairwise":
             half = self.rows(np.arange(self.n), upper_only=True)
             return half + half.T
-        out = dense_zeros((self.n, self.n))
+        out = np.zeros((self.n, self.n), dtype=np.float64)
         if self.n:
             _ukernels.rows_dense(*self._args(), np.arange(self.n, dtype=np.int64), True,
                                  self._lab, self._sc(), out, True)
