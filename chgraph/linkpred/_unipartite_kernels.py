@@ -450,12 +450,12 @@ def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
 # ------------------------------------------------------------------------------------------
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out,
-               mirror=False):
+               whole=False):
     """``out[r, lab[o]]``: the score of the pair ``(rows[r], o)`` for every candidate ``o``
     (only ``o > rows[r]`` when ``upper``); ``lab`` maps the kernel's node order to the
-    caller's. Other entries are left as they are (0). With ``mirror`` (every node a seed,
-    ``upper``, ``out`` n x n) seed ``i`` writes row ``lab[i]`` and ``out[lab[o], lab[i]]``
-    too: the full symmetric matrix in one array (each entry written by one thread)."""
+    caller's. Other entries are left as they are (0). With ``whole`` (every node a seed,
+    ``upper``, ``out`` n x n) seed ``i`` writes row ``lab[i]``: every pair once, in one of
+    its two entries (:func:`symmetrize` then fills the other)."""
     indptr, indices = g[0], g[1]
     n_chunks = sc[0].shape[0]
     for c in prange(n_chunks):
@@ -465,8 +465,7 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
             i = rows[r]
             lo = i if upper else -1
             nw = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
-            dest = out[lab[i]] if mirror else out[r]
-            li = lab[i]
+            dest = out[lab[i]] if whole else out[r]
             for t in range(nw):
                 b = walk[t]
                 s1 = indptr[b + 1]
@@ -478,10 +477,34 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
                     row[o] = 0.0
                     if o != i and in_i[o] == 0:
                         dest[lab[o]] = v
-                        if mirror:
-                            out[lab[o], li] = v
             row[i] = 0.0
             seed_reset(i, nw, g, s)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _tile(t, nb):
+    """The ``t``-th tile ``(I, J)``, ``I <= J``, of an ``nb x nb`` grid, row by row."""
+    big = 0
+    rem = t
+    while rem >= nb - big:
+        rem -= nb - big
+        big += 1
+    return big, big + rem
+
+
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
+def symmetrize(out, bs):
+    """``out[a, b] = out[b, a] = out[a, b] + out[b, a]`` for ``a != b``, tile by tile
+    (``bs x bs`` tiles and their mirror images, in cache); exact when one of the two is 0."""
+    n = out.shape[0]
+    nb = (n + bs - 1) // bs
+    for t in prange(nb * (nb + 1) // 2):
+        ti, tj = _tile(t, nb)
+        for a in range(ti * bs, min(n, ti * bs + bs)):
+            for b in range(max(tj * bs, a + 1), min(n, tj * bs + bs)):
+                x = out[a, b] + out[b, a]
+                out[a, b] = x
+                out[b, a] = x
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -392,8 +392,10 @@ class UnipartiteScorer:
             return half + half.T
         out = np.zeros((self.n, self.n), dtype=np.float64)
         if self.n:
+            # every pair once, from one end, then copied to the other entry tile by tile
             _ukernels.rows_dense(*self._args(), np.arange(self.n, dtype=np.int64), True,
                                  self._lab, self._sc(), out, True)
+            _ukernels.symmetrize(out, 64)
         return out
 
     def pairs(self, u, v) -> np.ndarray:
