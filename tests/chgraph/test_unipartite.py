@@ -284,3 +284,16 @@ def test_select_best_small_buffers(n, seed, method, cap, extra, rows, sample):
         tau = v_all[order[-1]]
         f2, v2, _, _ = s.select_best(seeds, cap, tau, buffer=cap + extra, **ok)
         assert np.all(v2 >= tau) and set(f_all[order].tolist()) <= set(f2.tolist())
+
+
+@given(n=st.integers(0, 40), bs=st.integers(1, 16), seed=st.integers(0, 10**6))
+def test_symmetrize_tiles(n, bs, seed):
+    from chgraph.linkpred._unipartite_kernels import symmetrize
+
+    rng = np.random.default_rng(seed)
+    U = np.triu(rng.random((n, n)) * (rng.random((n, n)) < 0.5), 1)
+    here = rng.random((n, n)) < 0.5  # each pair's value in one of its two entries
+    X = np.where(here, U, 0.0) + np.where(here, 0.0, U).T
+    expected = U + U.T
+    symmetrize(X, bs)
+    assert np.array_equal(X, expected)
