@@ -465,9 +465,10 @@ def _unipartite_blocks(stream, cap: int, tau, key0=None, progress=None, per_seed
     seeds = np.arange(n, dtype=np.int64) if stream.allowed_rows is None else \
         np.flatnonzero(R).astype(np.int64)
     row_ok, col_ok = R.astype(np.uint8), C.astype(np.uint8)
-    cap = max(1, min(int(cap), n))
+    cap = max(1, int(cap))
     threads = numba.get_num_threads()
     if per_seed:
+        cap = min(cap, n)  # a seed has fewer than n candidates
         select = stream.scorer.select
         per = max(2 * threads, BLOCK_ENTRIES // cap)
     else:

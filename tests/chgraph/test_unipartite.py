@@ -297,3 +297,25 @@ def test_symmetrize_tiles(n, bs, seed):
     expected = U + U.T
     symmetrize(X, bs)
     assert np.array_equal(X, expected)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("name", ["karate_club", "les_miserables"])
+def test_top_k_beyond_n_equals_link_scores_order(name, threads):
+    """k larger than the node count (each thread keeps up to k candidates of many seeds)."""
+    G = getattr(nx, f"{name}_graph")()
+    A = nx.to_numpy_array(G, nodelist=list(G))
+    n = A.shape[0]
+    L = chgraph.link_scores(A, "CH3-L3", bipartite=False)
+    rr, cc = np.nonzero(np.triu(A == 0, 1))
+    n_pos = int(np.sum(L[rr, cc] > 0))
+    order = np.lexsort((cc, rr, -L[rr, cc]))
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        for k in (n + 1, 3 * n, n_pos, n_pos + 5):
+            r, c, s = chgraph.top_k_links(A, k, "CH3-L3", bipartite=False)
+            assert np.array_equal(r, rr[order[:k]]) and np.array_equal(c, cc[order[:k]])
+            assert np.array_equal(s, L[r, c])
+    finally:
+        numba.set_num_threads(old)
