@@ -81,6 +81,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--update-interval", type=int, default=None,
                    help="steps between topology updates (default one epoch)")
     p.add_argument("--calibration-samples", type=int, default=d.calibration_samples)
+    p.add_argument("--sscti-rule", default=d.sscti_rule, choices=("tiled", "per-neuron"),
+                   help="SSCTI: the paper's tiled correlation profiles, or every hidden neuron "
+                   "its own top correlations among inputs that fire (default %(default)s)")
     p.add_argument("--energy-samples", type=int, default=d.energy_samples)
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N")
     p.add_argument("--execution", default=None, choices=("auto", "masked", "sparse"),
@@ -131,7 +134,7 @@ def _config(args, method: str, seed: int) -> TrainConfig:
         energy_samples=args.energy_samples, device=args.device, val_fraction=args.val_fraction,
         optimizer=args.optimizer, momentum=args.momentum, lr_schedule=args.lr_schedule,
         warmup_epochs=args.warmup_epochs, execution=args.execution or "auto",
-        augment=args.augment, normalize=args.normalize)
+        augment=args.augment, normalize=args.normalize, sscti_rule=args.sscti_rule)
 
 
 def _split(text: str, what: str, cast=str) -> list:

@@ -11,6 +11,8 @@ import dataclasses
 import math
 import numbers
 
+from chgraph.evolution import SSCTI_RULES
+
 from .methods import get_method
 from .models import MODEL_NAMES
 
@@ -22,11 +24,12 @@ OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "linear")
 #: values of fields added after runs were first saved, for a config.json without them: such a
 #: run behaves as it did when it was written (no validation split)
-_LEGACY = {"val_fraction": 0.0, "execution": "masked"}
+_LEGACY = {"val_fraction": 0.0, "execution": "masked", "sscti_rule": "tiled"}
 #: how the sparse layers are stored and run (``snn_adapters.CHSNN(execution=...)``); "auto" is
 #: sparse on the CPU from AUTO_SPARSE_FROM sparsity on, where benchmarks/bench_training.py shows
 #: it faster (at 90 % the dense BLAS of the masked layer still wins), and masked on CUDA
 EXECUTIONS = ("auto", "masked", "sparse")
+
 AUTO_SPARSE_FROM = 0.95
 
 
@@ -72,6 +75,9 @@ class TrainConfig:
     zero padding 4 and horizontal flip, seeded by the run's seed and the epoch; image data
     only); ``normalize`` standardises every input per channel by the training data's mean and
     standard deviation (direct encoding only: Poisson rates must stay in ``[0, 1]``).
+
+    ``sscti_rule`` is the SSCTI rule of the methods that calibrate
+    (:func:`chgraph.evolution.sscti_topology`): ``tiled`` (the paper's) or ``per-neuron``.
     """
 
     method: str = "chsnn"
@@ -101,6 +107,7 @@ class TrainConfig:
     execution: str = "auto"
     augment: bool = False
     normalize: bool = False
+    sscti_rule: str = "tiled"
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -141,7 +148,8 @@ class TrainConfig:
                               f"stay in [0, 1]), got encoder {self.encoder!r}")
         if self.execution not in EXECUTIONS:
             raise ConfigError(f"execution must be one of {EXECUTIONS}, got {self.execution!r}")
-        for name, allowed in (("optimizer", OPTIMIZERS), ("lr_schedule", LR_SCHEDULES)):
+        for name, allowed in (("optimizer", OPTIMIZERS), ("lr_schedule", LR_SCHEDULES),
+                              ("sscti_rule", SSCTI_RULES)):
             value = str(getattr(self, name)).strip().lower()
             if value not in allowed:
                 raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")

@@ -91,6 +91,8 @@ def write_report(out: Path, run, final: dict, *, plots: bool = True) -> dict:
         "chains": [] if run.sparsifier is None else run.sparsifier.chains,
         "train_seconds": run.train_seconds,
         "calibration_seconds": run.calibration_seconds,
+        # SSCTI / SSWI as applied: first layer, input rates, the rule (None: no calibration)
+        "calibration": None if run.sparsifier is None else run.sparsifier.calibration,
         "n_train": len(run.y_train), "n_test": len(run.y_test),
         "n_val": len(run.y_val) if run.has_val else 0,
         "dataset_source": run.data.source,

@@ -106,15 +106,17 @@ class SpikeRecorder:
 
 
 def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: float, rng, *,
-                      sscti: bool, sswi: bool, theta: float, classifier: str | None) -> dict:
+                      sscti: bool, sswi: bool, theta: float, classifier: str | None,
+                      sscti_rule: str = "tiled") -> dict:
     """The calibrated topology and weights of every sparse layer (SPEC 3.1-3.2), in the
     engine's terms: ``{name: (links, weights or None)}``.
 
-    The first layer called gets the SSCTI topology (when ``sscti``) from its recorded
-    input rows; the others keep ``links`` (their present links). With ``sswi`` every layer
-    gets SSWI weights on its links (``first``: ``St`` = 1 - its input firing rate;
-    ``classifier``: ``last``; else ``hidden`` with threshold ``theta``), drawn from ``rng``
-    in link order; without, ``None`` (the present weights stay, 0 on new links).
+    The first layer called gets the SSCTI topology (when ``sscti``, by ``sscti_rule``, see
+    :func:`~chgraph.evolution.sscti_topology`) from its recorded input rows; the others keep
+    ``links`` (their present links). With ``sswi`` every layer gets SSWI weights on its links
+    (``first``: ``St`` = 1 - its input firing rate; ``classifier``: ``last``; else ``hidden``
+    with threshold ``theta``), drawn from ``rng`` in link order; without, ``None`` (the
+    present weights stay, 0 on new links).
     """
     first = rec.order[0]
     rates = rec.rates
@@ -122,7 +124,8 @@ def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: f
     for name, (n_in, n_out) in shapes.items():
         if name == first and sscti:
             corr = spike_correlation(rec.first_layer_rows())
-            layer_links = np.flatnonzero(sscti_topology(corr, n_out, sparsity))
+            layer_links = np.flatnonzero(sscti_topology(corr, n_out, sparsity,
+                                                                  rule=sscti_rule))
         else:
             layer_links = links[name]
         w = None

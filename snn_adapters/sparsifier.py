@@ -37,6 +37,7 @@ from torch import nn
 
 from chgraph import BipartiteLayer
 from chgraph.evolution import (
+    SSCTI_RULES,
     EvolutionSchedule,
     evolve_links,
     n_links_for,
@@ -88,6 +89,10 @@ class CHSNN:
     sscti : bool
         Use the spike-correlated topology for the first layer in :meth:`calibrate` (default
         True; False keeps the random topology and only applies SSWI).
+    sscti_rule : {"tiled", "per-neuron"}
+        How SSCTI turns the correlation into links (:func:`~chgraph.evolution.sscti_topology`):
+        the paper's tiling (default) or every hidden neuron its own top correlations among the
+        inputs that fire.
     sswi : bool
         Apply SSWI weights in :meth:`calibrate` (default True; False keeps the SWI weights of
         construction: the "without SSWI" ablation).
@@ -143,7 +148,8 @@ class CHSNN:
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, sparsity: float,
                  total_steps: int, *, update_interval: int | None = None, include=None,
                  exclude=None, sparse_classifier: bool = False, classifier: str | None = None,
-                 theta: float = 1.0, sscti: bool = True, sswi: bool = True, chains=None,
+                 theta: float = 1.0, sscti: bool = True, sswi: bool = True,
+                 sscti_rule: str = "tiled", chains=None,
                  seed=None, max_calibration_observations: int = 200_000,
                  execution: str = "masked", backend: str = "auto",
                  **schedule_options) -> None:
@@ -162,6 +168,8 @@ class CHSNN:
             raise ValueError(f"theta must be a positive finite number, got {theta!r}")
         if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral):
             raise TypeError(f"total_steps must be an integer, got {type(total_steps).__name__}")
+        if sscti_rule not in SSCTI_RULES:
+            raise ValueError(f"sscti_rule must be one of {SSCTI_RULES}, got {sscti_rule!r}")
         if execution not in storage.EXECUTIONS:
             raise ValueError(f"execution must be one of {storage.EXECUTIONS}, got {execution!r}")
         if backend not in BACKENDS:
@@ -200,6 +208,7 @@ class CHSNN:
         self.sparsity = float(sparsity)
         self.theta = float(theta)
         self.sscti = bool(sscti)
+        self.sscti_rule = sscti_rule
         self.sswi = bool(sswi)
         self.sparse_classifier = bool(sparse_classifier)
         self.classifier = classifier
@@ -527,11 +536,12 @@ class CHSNN:
             out = calibrated_layers(
                 rec, shapes, {n: storage.layer_links(m)[0] for n, m in self._layers.items()},
                 self.sparsity, self._rng, sscti=self.sscti, sswi=self.sswi, theta=self.theta,
-                classifier=self.classifier)
+                classifier=self.classifier, sscti_rule=self.sscti_rule)
             payload = {"layers": out, "rng": self._rng.bit_generator.state,
                        "info": {"first_layer": first, "rates": rates, "binary": rec.binary,
                                 "observations": int(rec._n_rows), "theta": self.theta,
-                                "sscti": self.sscti, "sswi": self.sswi}}
+                                "sscti": self.sscti, "sscti_rule": self.sscti_rule,
+                                "sswi": self.sswi}}
         payload = _share(payload)
         self._rng.bit_generator.state = payload["rng"]
         with torch.no_grad():

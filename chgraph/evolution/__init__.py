@@ -17,6 +17,7 @@ Every function takes a seed or ``numpy.random.Generator`` and never modifies its
 
 from ._util import n_links_for
 from .init_topology import (
+    SSCTI_RULES,
     bipartite_scale_free,
     bipartite_small_world,
     random_equal_degree,
@@ -35,6 +36,7 @@ __all__ = [
     "n_links_for",
     "spike_correlation",
     "sscti_topology",
+    "SSCTI_RULES",
     "random_equal_degree",
     "random_equal_degree_links",
     "bipartite_small_world",

@@ -21,6 +21,7 @@ from ._util import as_rng, check_shape, n_links_for, top_k_flat
 __all__ = [
     "spike_correlation",
     "sscti_topology",
+    "SSCTI_RULES",
     "random_equal_degree",
     "random_equal_degree_links",
     "bipartite_small_world",
@@ -68,12 +69,25 @@ def spike_correlation(spikes) -> np.ndarray:
     return np.minimum(corr, 1.0)
 
 
-def sscti_topology(correlation, n_out: int, sparsity: float) -> np.ndarray:
-    """SSCTI: keep the strongest entries of the input correlation tiled to the layer's shape.
+#: the rules of :func:`sscti_topology`
+SSCTI_RULES = ("tiled", "per-neuron")
 
-    Output unit ``j`` takes the correlation profile of input unit ``j mod n_in``; the
-    ``(1 - S) n_in n_out`` largest entries become links, ties broken by the smaller
-    (row-major) index.
+
+def sscti_topology(correlation, n_out: int, sparsity: float, *, rule: str = "tiled") -> np.ndarray:
+    """SSCTI: links from the strongest entries of the input correlation.
+
+    Output unit ``j`` takes the correlation profile (a row of ``correlation``) of one input
+    unit, and ``(1 - S) n_in n_out`` links are kept:
+
+    * ``"tiled"`` (the paper's rule): the profile of input ``j mod n_in``; the largest entries
+      of the tiled ``n_in x n_out`` matrix become links, ties broken by the smaller (row-major)
+      index. Output units whose input never fires (a zero profile, e.g. an image's border
+      pixel) get no link at all while the links pile up on the others.
+    * ``"per-neuron"``: the profiles of the inputs with a non-zero profile only, taken in turn
+      (output ``j`` takes the ``(j mod m)``-th of those ``m`` inputs), and every output unit
+      keeps the top entries of its own profile (``floor`` or ``ceil`` of ``links / n_out``,
+      the first outputs taking the extra links; ties by the smaller input index): every
+      output unit gets inputs, the strongest correlations of its own.
 
     Parameters
     ----------
@@ -83,13 +97,19 @@ def sscti_topology(correlation, n_out: int, sparsity: float) -> np.ndarray:
         Number of outputs of the layer.
     sparsity : float
         In ``(0, 1)``.
+    rule : {"tiled", "per-neuron"}
+        See above.
 
     Examples
     --------
-    >>> c = np.array([[0.0, 0.9], [0.9, 0.0]])
+    >>> c = np.array([[0.0, 0.9, 0.1], [0.9, 0.0, 0.2], [0.1, 0.2, 0.0]])
     >>> sscti_topology(c, 4, 0.5).astype(int).tolist()
-    [[0, 1, 0, 1], [1, 0, 1, 0]]
+    [[0, 1, 1, 0], [1, 0, 1, 1], [0, 1, 0, 0]]
+    >>> sscti_topology(c, 4, 0.5, rule="per-neuron").sum(axis=0).tolist()
+    [2, 2, 1, 1]
     """
+    if rule not in SSCTI_RULES:
+        raise ValueError(f"rule must be one of {SSCTI_RULES}, got {rule!r}")
     c = np.asarray(correlation, dtype=np.float64)
     if c.ndim != 2 or c.shape[0] != c.shape[1]:
         raise ValueError(f"correlation must be a square n_in x n_in matrix, got shape {c.shape}")
@@ -98,11 +118,22 @@ def sscti_topology(correlation, n_out: int, sparsity: float) -> np.ndarray:
     n_in = c.shape[0]
     shape = check_shape((n_in, n_out))
     k = n_links_for(shape, sparsity)
-    reps = -(-n_out // n_in)
-    tiled = np.tile(c, (1, reps))[:, :n_out]
-    mask = np.zeros(n_in * n_out, dtype=bool)
-    mask[top_k_flat(tiled.ravel(), k)] = True
-    return mask.reshape(shape)
+    mask = np.zeros(shape, dtype=bool)
+    if rule == "tiled":
+        reps = -(-n_out // n_in)
+        tiled = np.tile(c, (1, reps))[:, :n_out]
+        mask.flat[top_k_flat(tiled.ravel(), k)] = True
+        return mask
+    active = np.flatnonzero((c > 0).any(axis=1))
+    if active.size == 0:  # nothing correlates: every profile is zero
+        active = np.arange(n_in)
+    per, extra = divmod(k, n_out)
+    for j in range(n_out):
+        d = per + (j < extra)
+        if d:
+            profile = c[active[j % active.size]]
+            mask[top_k_flat(profile, d), j] = True
+    return mask
 
 
 def random_equal_degree(shape, sparsity: float, rng) -> np.ndarray:

@@ -46,6 +46,16 @@ def test_training_options_reach_the_run(tmp_path, capsys):
     assert steps == [2, 4]  # 36 samples / 16: 3 steps an epoch, an update every 2 steps
 
 
+def test_the_sscti_rule_reaches_the_calibration(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--method", "chsnn", "--out", str(out), "--sscti-rule",
+                 "per-neuron", *SMALL]) == 0
+    cfg = json.loads((out / "config.json").read_text())
+    report = json.loads((out / "report.json").read_text())
+    assert cfg["sscti_rule"] == "per-neuron"
+    assert report["calibration"]["sscti_rule"] == "per-neuron"
+
+
 def test_train_resume_continues_an_interrupted_run(tmp_path, capsys):
     from chsnn.config import TrainConfig
     from chsnn.train import train

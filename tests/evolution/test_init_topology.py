@@ -68,6 +68,53 @@ def test_sscti_tiles_profiles():
     np.testing.assert_array_equal(m[:, :3], m[:, 3:])
 
 
+def _per_neuron_oracle(c, n_out, k):
+    """Brute force: output j sorts the profile of its input by (-value, index), keeps the
+    first d_j."""
+    n_in = c.shape[0]
+    active = [i for i in range(n_in) if any(c[i, q] > 0 for q in range(n_in))] or list(range(n_in))
+    m = np.zeros((n_in, n_out), dtype=bool)
+    for j in range(n_out):
+        d = k // n_out + (1 if j < k % n_out else 0)
+        profile = c[active[j % len(active)]]
+        for i in sorted(range(n_in), key=lambda q: (-profile[q], q))[:d]:
+            m[i, j] = True
+    return m
+
+
+@given(st.integers(1, 8), st.integers(1, 20), sparsities, st.integers(0, 2**32 - 1),
+       st.booleans())
+def test_sscti_per_neuron_rule_against_brute_force(n_in, n_out, sparsity, seed, silent):
+    rng = np.random.default_rng(seed)
+    c = np.round(rng.random((n_in, n_in)), 1)  # many ties
+    c = (c + c.T) / 2
+    np.fill_diagonal(c, 0)
+    if silent:  # an input that never fires correlates with nothing
+        c[0, :] = c[:, 0] = 0
+    m = sscti_topology(c, n_out, sparsity, rule="per-neuron")
+    k = n_links_for((n_in, n_out), sparsity)
+    assert m.sum() == k
+    np.testing.assert_array_equal(m, _per_neuron_oracle(c, n_out, k))
+    deg = m.sum(axis=0)
+    assert np.ptp(deg) <= 1                      # every output gets its share of the links
+    if k >= n_out:
+        assert deg.min() >= 1
+
+
+def test_sscti_per_neuron_gives_inputs_to_outputs_the_tiling_starves():
+    rng = np.random.default_rng(0)
+    x = (rng.random((400, 8)) < 0.3).astype(float)
+    x[:, 5:] = 0                                  # three inputs never fire
+    c = spike_correlation(x)
+    tiled = sscti_topology(c, 16, 0.75)
+    per = sscti_topology(c, 16, 0.75, rule="per-neuron")
+    assert (tiled.sum(axis=0) == 0).sum() >= 6    # outputs 5-7, 13-15 copy silent profiles
+    assert (per.sum(axis=0) == 2).all()
+    assert not per[5:].any()                      # silent inputs get no links
+    with pytest.raises(ValueError, match="rule"):
+        sscti_topology(c, 16, 0.75, rule="nope")
+
+
 @given(shapes, sparsities, st.integers(0, 2**32 - 1))
 def test_random_equal_degree(shape, sparsity, seed):
     m = random_equal_degree(shape, sparsity, rng=seed)

@@ -138,3 +138,28 @@ def test_sswi_can_be_disabled_keeping_the_sscti_topology():
     # fc1: new (SSCTI) topology, old weights where links survived, 0 elsewhere
     assert torch.equal(model.fc1.weight[kept], (w1 * kept)[kept])
     assert torch.all(model.fc1.weight[~kept] == 0)
+
+
+@pytest.mark.parametrize("execution", ["masked", "sparse"])
+def test_per_neuron_sscti_rule_reaches_every_hidden_neuron(execution):
+    model, opt, sp = make(sscti_rule="per-neuron", execution=execution)
+    model(batch(99)[0])
+    xs = [batch(100 + i, rate=0.2)[0] for i in range(3)]
+    for x in xs:
+        x[..., : N_IN // 3] = 0              # a third of the inputs never fire
+    with sp.calibrate():
+        for x in xs:
+            model(x)
+    rows = torch.cat(xs).reshape(-1, N_IN).numpy()
+    expected = sscti_topology(spike_correlation(rows), HIDDEN, 0.9, rule="per-neuron")
+    links = sp.layer_links()["fc1"][0]
+    got = np.zeros(N_IN * HIDDEN, dtype=bool)
+    got[links] = True
+    np.testing.assert_array_equal(got.reshape(N_IN, HIDDEN), expected)
+    assert expected.sum(axis=0).min() >= 1 and not expected[: N_IN // 3].any()
+    assert sp.calibration["sscti_rule"] == "per-neuron"
+
+
+def test_an_unknown_sscti_rule_is_refused():
+    with pytest.raises(ValueError, match="sscti_rule"):
+        make(sscti_rule="diagonal")
