@@ -686,11 +686,13 @@ def _compact(hv, hf, hs, m, cap):
             tied[nt] = hf[t]
             nt += 1
     tied = np.sort(tied[:nt])
-    limit = tied[cap - above - 1]
+    need = cap - above
+    limit = tied[need - 1]
     k = 0
     for t in range(m):
         v = hv[t]
-        if v > kth or (v == kth and hf[t] <= limit):
+        if v > kth or (v == kth and hf[t] <= limit and need > 0):
+            need -= v == kth
             hv[k] = v
             hf[k] = hf[t]
             hs[k] = hs[t]
@@ -716,7 +718,7 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
     indptr, indices = g[0], g[1]
     n_chunks = sc[0].shape[0]
     size = hv.shape[1]
-    masked = False
+    masked = not upper  # the masks, and a pair reached from both ends, are checked
     for o in range(n):
         masked |= (row_ok[o] == 0) | (col_ok[o] == 0)
     for c in prange(n_chunks):
@@ -760,7 +762,7 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
                         val = v
                     if val < tv or (val == tv and flat >= tf):
                         continue
-                    if m == size:
+                    if m >= size:
                         m, tv, tf = _compact(bv, bf, bs, m, cap)
                         if val < tv or (val == tv and flat >= tf):
                             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._checks import as_rng
 from ..graph import as_graph, as_layer
@@ -471,15 +472,36 @@ def _unipartite_blocks(stream, cap: int, tau, key0=None, progress=None, per_seed
         cap = min(cap, n)  # a seed has fewer than n candidates
         select = stream.scorer.select
         per = max(2 * threads, BLOCK_ENTRIES // cap)
+        starts = np.unique(np.append(np.arange(0, seeds.size, per), seeds.size))
     else:
         select = stream.scorer.select_best
         seeds = stream.scorer.seed_order(seeds)
-        per = max(64 * threads, -(-seeds.size // 100))  # about 100 progress steps
-    for start in range(0, seeds.size, per):
-        yield select(seeds[start:start + per], cap, tau(), upper=upper, row_ok=row_ok,
-                     col_ok=col_ok, key0=key0)
+        starts = _work_blocks(stream.graph.csr, seeds)
+    for start, stop in zip(starts[:-1], starts[1:], strict=True):
+        yield select(seeds[start:stop], cap, tau(), upper=upper, row_ok=row_ok, col_ok=col_ok,
+                     key0=key0)
         if progress is not None:
-            progress(min(start + per, seeds.size), seeds.size)
+            progress(int(stop), seeds.size)
+
+
+#: Least work (3-walks) of one kernel call of the selection: starting the threads costs a
+#: few milliseconds on a busy machine.
+BLOCK_WALKS = 2e7
+
+
+def _work_blocks(A, seeds: np.ndarray, steps: int = 100) -> np.ndarray:
+    """Boundaries of consecutive blocks of ``seeds`` with about equal work (the 3-walks from
+    each seed, ``A (A k)``): at most ``steps`` blocks (progress steps), each of at least
+    :data:`BLOCK_WALKS` walks unless it is the only one."""
+    if seeds.size == 0:
+        return np.zeros(1, np.int64)
+    k = np.diff(A.indptr).astype(np.float64)
+    ones = sp.csr_array((np.ones(A.indices.size), A.indices, A.indptr), shape=A.shape)
+    walks = (ones @ (ones @ k))[seeds]
+    cum = np.cumsum(walks)
+    size = max(cum[-1] / steps, BLOCK_WALKS)
+    cuts = np.searchsorted(cum, size * np.arange(1, int(cum[-1] // size) + 1), side="right")
+    return np.unique(np.concatenate([[0], cuts, [seeds.size]]).clip(max=seeds.size))
 
 
 def _zero_candidates(stream, need: int | None, exclude: np.ndarray) -> np.ndarray:

@@ -256,8 +256,9 @@ def test_predict_links_positive_only():
 @settings(deadline=None, max_examples=40)
 @given(n=st.integers(5, 60), seed=st.integers(0, 10**6),
        method=st.sampled_from(("CN-L3", "CH3-L3", "RA-L2")), cap=st.integers(1, 12),
-       extra=st.integers(1, 20), rows=st.none() | st.integers(0, 2**20), sample=st.booleans())
-def test_select_best_small_buffers(n, seed, method, cap, extra, rows, sample):
+       extra=st.integers(1, 20), rows=st.none() | st.integers(0, 2**20), sample=st.booleans(),
+       both_ends=st.booleans())
+def test_select_best_small_buffers(n, seed, method, cap, extra, rows, sample, both_ends):
     """The running threshold of select_best, with buffers small enough to be cut back many
     times (integer CN scores: many ties), keeps exactly the best ``cap`` of the candidates
     that the per-seed selection lists, under (value descending, flat ascending)."""
@@ -266,7 +267,7 @@ def test_select_best_small_buffers(n, seed, method, cap, extra, rows, sample):
     A = random_graph("clustered" if seed % 2 else "er", n, seed)
     s = scorer(A, method)
     R = np.ones(n, bool) if rows is None else as_mask(rows, n)
-    upper = rows is None
+    upper = rows is None and not both_ends  # else every pair is reached from both ends
     seeds = np.flatnonzero(R)
     key0 = seed if sample else None
     ok = dict(upper=upper, row_ok=R.astype(np.uint8), col_ok=np.ones(n, np.uint8), key0=key0)
