@@ -189,21 +189,26 @@ def _n_in(tri_ptr, tri_y, e0, e1, in_i):
 @njit(cache=True, nogil=True, error_model="numpy")
 def _b_factors(i, lo, nw, psi, community, g, s):
     """Factor of every 2-hop node ``b`` as the last intermediate: a scalar (``G``), per
-    ``o`` (``F`` at the positions of ``N(b)``), or none (``SKIP``: it reaches only ``P``)."""
+    ``o`` (``F`` at the positions of ``N(b)``), or none (``SKIP``: it reaches only ``P``);
+    ``bstart[b]``: the first position of ``N(b)`` holding a candidate ``o > lo`` (the end of
+    the list for ``SKIP``: only neighbours of ``i`` there)."""
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
-    in_i, cnt_i, walk, G, mode, F = s[0], s[1], s[2], s[3], s[4], s[5]
+    in_i, cnt_i, walk, G, mode, F, bstart = s[0], s[1], s[2], s[3], s[4], s[5], s[20]
     for t in range(nw):
         b = walk[t]
         kb = deg[b]
         c = cnt_i[b]
-        if b == i or (c >= kb and in_i[b] == 0):
-            mode[b] = SKIP
-            continue
         s0 = indptr[b]
         s1 = indptr[b + 1]
+        if b == i or (c >= kb and in_i[b] == 0):
+            mode[b] = SKIP
+            bstart[b] = s1
+            continue
+        start = _first_above(indices, s0, s1, lo)
+        bstart[b] = start
         if in_i[b]:  # a common neighbour of i and every candidate o in N(b)
             mode[b] = PER_O
-            for sp in range(_first_above(indices, s0, s1, lo), s1):
+            for sp in range(start, s1):
                 o = indices[sp]
                 if o == i or in_i[o]:
                     F[sp] = 0.0
@@ -214,7 +219,7 @@ def _b_factors(i, lo, nw, psi, community, g, s):
         gb = np.sqrt(node_factor(psi, kb, c, kb - c - 1))
         if community and tri_ptr[s1] > tri_ptr[s0]:
             extra = False
-            for sp in range(_first_above(indices, s0, s1, lo), s1):
+            for sp in range(start, s1):
                 o = indices[sp]
                 if o == i or in_i[o]:
                     F[sp] = 0.0
@@ -243,7 +248,7 @@ def _a_wedge(i, a, lo, psi, g, w, s, row):
     codes; then the paths where ``a`` is a common neighbour of ``i`` and ``o``."""
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
     w_ptr, code, t_ptr, table = w
-    in_i, cnt_i, G, mode, F = s[0], s[1], s[3], s[4], s[5]
+    in_i, cnt_i, G, mode, F, bstart = s[0], s[1], s[3], s[4], s[5], s[20]
     tab = table[t_ptr[a]:t_ptr[a + 1]]
     for q in range(indptr[a], indptr[a + 1]):
         b = indices[q]
@@ -253,7 +258,7 @@ def _a_wedge(i, a, lo, psi, g, w, s, row):
         s0 = indptr[b]
         s1 = indptr[b + 1]
         off = w_ptr[q] - s0
-        start = _first_above(indices, s0, s1, lo)
+        start = bstart[b]
         # local views and unsigned indices: no wrap-around checks, a tight loop
         nodes = indices[start:s1]
         codes = code[off + start:off + s1]
@@ -295,7 +300,7 @@ def _a_direct(i, a, lo, psi, special, g, w, s, row):
     ``i - a - y``) is made here too."""
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
     t_ptr, table = w[2], w[3]
-    in_i, cnt_i, G, mode, F = s[0], s[1], s[3], s[4], s[5]
+    in_i, cnt_i, G, mode, F, bstart = s[0], s[1], s[3], s[4], s[5], s[20]
     h, cnt, t3, reached, X, stamp_a, stamp_y, nb_y, ctr = (s[6], s[7], s[8], s[9], s[10],
                                                            s[11], s[12], s[13], s[15])
     ka = deg[a]
@@ -310,7 +315,7 @@ def _a_direct(i, a, lo, psi, special, g, w, s, row):
         if m == SKIP:
             continue
         s1 = indptr[b + 1]
-        start = _first_above(indices, indptr[b], s1, lo)
+        start = bstart[b]
         inb = in_i[b]
         gb = G[b]
         nodes = indices[start:s1]
@@ -372,10 +377,11 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
 
     Entries at ``i`` and at the neighbours of ``i`` may receive garbage: callers zero them
     (dense rows) or skip them (:func:`_collect`). Returns the number of nodes in ``walk``:
-    every entry written is at a neighbour of one of them. Call :func:`seed_reset` after.
+    every entry written is at a node of ``N(b)[bstart[b]:]`` for one of them (``bstart`` is
+    scratch ``s[20]``). Call :func:`seed_reset` after.
     """
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
-    in_i, cnt_i, walk = s[0], s[1], s[2]
+    in_i, cnt_i, walk, bstart = s[0], s[1], s[2], s[20]
     p0 = indptr[i]
     p1 = indptr[i + 1]
     for p in range(p0, p1):
@@ -387,8 +393,8 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
             walk[nw] = z
             nw += 1
             kz = deg[z]
-            for pp in range(_first_above(indices, indptr[z], indptr[z + 1], lo),
-                            indptr[z + 1]):
+            bstart[z] = _first_above(indices, indptr[z], indptr[z + 1], lo)
+            for pp in range(bstart[z], indptr[z + 1]):
                 o = indices[pp]
                 if o == i or in_i[o]:
                     continue
@@ -432,7 +438,7 @@ def seed_reset(i, nw, g, s):
 def _chunk(sc, c):
     return (sc[0][c], sc[1][c], sc[2][c], sc[3][c], sc[4][c], sc[5][c], sc[6][c], sc[7][c],
             sc[8][c], sc[9][c], sc[10][c], sc[11][c], sc[12][c], sc[13][c], sc[14][c],
-            sc[15][c], sc[16][c], sc[17][c], sc[18][c], sc[19][c])
+            sc[15][c], sc[16][c], sc[17][c], sc[18][c], sc[19][c], sc[20][c])
 
 
 def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
@@ -441,7 +447,8 @@ def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
     spec = [(n, u1), (n, i4), (n, i4), (n, f8), (n, u1), (nnz, f8),  # in_i cnt_i walk G mode F
             (n, f8), (n, i4), (n, i4), (n, i4), (n, i4),  # h cnt t3 reached X
             (n, i8), (n, i8), (n, i8), (1, i8), (16, i8),  # stamp_a stamp_y nb_y (unused) ctr
-            (n, f8), (n, f8), (n, f8), (n, i4)]  # row buf_v buf_s buf_o
+            (n, f8), (n, f8), (n, f8), (n, i4),  # row buf_v buf_s buf_o
+            (n, i8)]  # bstart
     return tuple(np.zeros((n_chunks, max(size, 1)), dtype) for size, dtype in spec)
 
 
@@ -460,7 +467,7 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
     n_chunks = sc[0].shape[0]
     for c in prange(n_chunks):
         s = _chunk(sc, c)
-        in_i, walk, row = s[0], s[2], s[16]
+        in_i, walk, row, bstart = s[0], s[2], s[16], s[20]
         for r in range(c, rows.size, n_chunks):
             i = rows[r]
             lo = i if upper else -1
@@ -469,7 +476,7 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
             for t in range(nw):
                 b = walk[t]
                 s1 = indptr[b + 1]
-                for sp in range(_first_above(indices, indptr[b], s1, lo), s1):
+                for sp in range(bstart[b], s1):
                     o = np.uint32(indices[sp])
                     v = row[o]
                     if v == 0.0:
@@ -568,7 +575,7 @@ def _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, lab, g, s, row):
     kept when ``o`` is allowed and, if the pair is also reached from ``o``'s side (both ends
     allowed as seed and as other end), ``i < o``. ``buf_o`` receives ``lab[o]``."""
     indptr, indices = g[0], g[1]
-    in_i, walk = s[0], s[2]
+    in_i, walk, bstart = s[0], s[2], s[20]
     buf_v, buf_s, buf_o = s[17], s[18], s[19]
     i_col = col_ok[i]
     li = lab[i]
@@ -576,7 +583,7 @@ def _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, lab, g, s, row):
     for t in range(nw):
         b = walk[t]
         s1 = indptr[b + 1]
-        for sp in range(_first_above(indices, indptr[b], s1, lo), s1):
+        for sp in range(bstart[b], s1):
             o = np.uint32(indices[sp])
             v = row[o]
             if v == 0.0:
@@ -723,7 +730,7 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
         masked |= (row_ok[o] == 0) | (col_ok[o] == 0)
     for c in prange(n_chunks):
         s = _chunk(sc, c)
-        in_i, walk, row = s[0], s[2], s[16]
+        in_i, walk, row, bstart = s[0], s[2], s[16], s[20]
         bv, bf, bs = hv[c], hf[c], hs[c]
         tv = tau
         tf = _FLAT_MAX
@@ -738,7 +745,7 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
             for t in range(nw):
                 b = walk[t]
                 s1 = indptr[b + 1]
-                for sp in range(_first_above(indices, indptr[b], s1, lo), s1):
+                for sp in range(bstart[b], s1):
                     o = np.uint32(indices[sp])
                     v = row[o]
                     row[o] = 0.0
