@@ -179,6 +179,15 @@ def _first_above(indices, lo_pos, hi_pos, lo):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _touch(touched, mark, nt, o):
+    """Append ``o`` to ``touched[:nt]`` unless marked (no branch); returns the new count."""
+    touched[nt] = o
+    nt += 1 - mark[o]
+    mark[o] = 1
+    return nt
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _n_in(tri_ptr, tri_y, e0, e1, in_i):
     t = 0
     for e in range(e0, e1):
@@ -243,12 +252,14 @@ def _b_factors(i, lo, nw, psi, community, g, s):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _a_wedge(i, a, lo, psi, g, w, s, row):
+def _a_wedge(i, a, lo, psi, g, w, s, row, nt):
     """Paths ``i - a - b - o`` for one ``a`` in ``P``: one multiply-add each from the wedge
-    codes; then the paths where ``a`` is a common neighbour of ``i`` and ``o``."""
+    codes; then the paths where ``a`` is a common neighbour of ``i`` and ``o``. Every ``o``
+    written is appended to ``touched`` (see :func:`seed_scores`); returns its new length."""
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
     w_ptr, code, t_ptr, table = w
     in_i, cnt_i, G, mode, F, bstart = s[0], s[1], s[3], s[4], s[5], s[20]
+    touched, mark = s[21], s[22]
     tab = table[t_ptr[a]:t_ptr[a + 1]]
     for q in range(indptr[a], indptr[a + 1]):
         b = indices[q]
@@ -265,11 +276,15 @@ def _a_wedge(i, a, lo, psi, g, w, s, row):
         if m == SCALAR:
             gb = G[b]
             for t in range(s1 - start):
-                row[np.uint32(nodes[t])] += gb * tab[np.uint32(codes[t])]
+                o = np.uint32(nodes[t])
+                nt = _touch(touched, mark, nt, o)
+                row[o] += gb * tab[np.uint32(codes[t])]
         else:
             fb = F[start:s1]
             for t in range(s1 - start):
-                row[np.uint32(nodes[t])] += fb[t] * tab[np.uint32(codes[t])]
+                o = np.uint32(nodes[t])
+                nt = _touch(touched, mark, nt, o)
+                row[o] += fb[t] * tab[np.uint32(codes[t])]
     ka = deg[a]
     ca = cnt_i[a]
     for pp in range(_first_above(indices, indptr[a], indptr[a + 1], lo), indptr[a + 1]):
@@ -290,14 +305,16 @@ def _a_wedge(i, a, lo, psi, g, w, s, row):
                 acc += G[y]
             elif m == PER_O:
                 acc += F[tri_pos[e]]
+        nt = _touch(touched, mark, nt, o)
         row[o] += fa * acc
+    return nt
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _a_direct(i, a, lo, psi, special, g, w, s, row):
+def _a_direct(i, a, lo, psi, special, g, w, s, row, nt):
     """Paths ``i - a - b - o`` for one ``a`` in ``P``, ``C[a, o]`` counted on the fly (no
     wedge codes). ``special``: the community rule's extra count for ``a`` (a triangle
-    ``i - a - y``) is made here too."""
+    ``i - a - y``) is made here too. Returns the new length of ``touched``."""
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
     t_ptr, table = w[2], w[3]
     in_i, cnt_i, G, mode, F, bstart = s[0], s[1], s[3], s[4], s[5], s[20]
@@ -368,25 +385,30 @@ def _a_direct(i, a, lo, psi, special, g, w, s, row):
             fa = np.sqrt(node_factor(psi, ka, di, ka - di - 1))
         else:
             fa = table[tb + c]
+        nt = _touch(s[21], s[22], nt, o)
         row[o] += v * fa
+    return nt
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
     """Add the scores of the pairs ``(i, o)``, ``o > lo``, to ``row`` (all zero on entry).
 
-    Entries at ``i`` and at the neighbours of ``i`` may receive garbage: callers zero them
-    (dense rows) or skip them (:func:`_collect`). Returns the number of nodes in ``walk``:
-    every entry written is at a node of ``N(b)[bstart[b]:]`` for one of them (``bstart`` is
-    scratch ``s[20]``). Call :func:`seed_reset` after.
+    Entries at ``i`` and at the neighbours of ``i`` may receive garbage: callers skip them.
+    Returns ``(nw, nt)``: the number of nodes in ``walk`` (for :func:`seed_reset`) and in
+    ``touched`` (scratch ``s[21]``): every entry of ``row`` written is at one of
+    ``touched[:nt]``, listed once (and marked in ``s[22]``); callers zero ``row`` and the
+    marks there (:func:`_clear_touched`), so the work follows the paths, never ``n``.
     """
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
     in_i, cnt_i, walk, bstart = s[0], s[1], s[2], s[20]
+    touched, mark = s[21], s[22]
     p0 = indptr[i]
     p1 = indptr[i + 1]
     for p in range(p0, p1):
         in_i[indices[p]] = 1
     nw = 0
+    nt = 0
     if length == 2:
         for p in range(p0, p1):
             z = indices[p]
@@ -399,8 +421,9 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
                 if o == i or in_i[o]:
                     continue
                 di = _n_in(tri_ptr, tri_y, tri_ptr[pp], tri_ptr[pp + 1], in_i)
+                nt = _touch(touched, mark, nt, o)
                 row[o] += node_factor(psi, kz, di, kz - di - 2)
-        return nw
+        return nw, nt
     for p in range(p0, p1):
         a = indices[p]
         for q in range(indptr[a], indptr[a + 1]):
@@ -415,10 +438,19 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
         a = indices[p]
         special = community and cnt_i[a] > 0
         if use_wedge and not special:
-            _a_wedge(i, a, lo, psi, g, w, s, row)
+            nt = _a_wedge(i, a, lo, psi, g, w, s, row, nt)
         else:
-            _a_direct(i, a, lo, psi, special, g, w, s, row)
-    return nw
+            nt = _a_direct(i, a, lo, psi, special, g, w, s, row, nt)
+    return nw, nt
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _clear_touched(nt, s, row):
+    touched, mark = s[21], s[22]
+    for t in range(nt):
+        o = touched[t]
+        row[o] = 0.0
+        mark[o] = 0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -438,7 +470,8 @@ def seed_reset(i, nw, g, s):
 def _chunk(sc, c):
     return (sc[0][c], sc[1][c], sc[2][c], sc[3][c], sc[4][c], sc[5][c], sc[6][c], sc[7][c],
             sc[8][c], sc[9][c], sc[10][c], sc[11][c], sc[12][c], sc[13][c], sc[14][c],
-            sc[15][c], sc[16][c], sc[17][c], sc[18][c], sc[19][c], sc[20][c])
+            sc[15][c], sc[16][c], sc[17][c], sc[18][c], sc[19][c], sc[20][c], sc[21][c],
+            sc[22][c])
 
 
 def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
@@ -448,7 +481,7 @@ def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
             (n, f8), (n, i4), (n, i4), (n, i4), (n, i4),  # h cnt t3 reached X
             (n, i8), (n, i8), (n, i8), (1, i8), (16, i8),  # stamp_a stamp_y nb_y (unused) ctr
             (n, f8), (n, f8), (n, f8), (n, i4),  # row buf_v buf_s buf_o
-            (n, i8)]  # bstart
+            (n, i8), (n + 1, i4), (n, u1)]  # bstart touched mark
     return tuple(np.zeros((n_chunks, max(size, 1)), dtype) for size, dtype in spec)
 
 
@@ -463,28 +496,22 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
     caller's. Other entries are left as they are (0). With ``whole`` (every node a seed,
     ``upper``, ``out`` n x n) seed ``i`` writes row ``lab[i]``: every pair once, in one of
     its two entries (:func:`symmetrize` then fills the other)."""
-    indptr, indices = g[0], g[1]
     n_chunks = sc[0].shape[0]
     for c in prange(n_chunks):
         s = _chunk(sc, c)
-        in_i, walk, row, bstart = s[0], s[2], s[16], s[20]
+        in_i, row, touched, mark = s[0], s[16], s[21], s[22]
         for r in range(c, rows.size, n_chunks):
             i = rows[r]
             lo = i if upper else -1
-            nw = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
+            nw, nt = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
             dest = out[lab[i]] if whole else out[r]
-            for t in range(nw):
-                b = walk[t]
-                s1 = indptr[b + 1]
-                for sp in range(bstart[b], s1):
-                    o = np.uint32(indices[sp])
-                    v = row[o]
-                    if v == 0.0:
-                        continue
-                    row[o] = 0.0
-                    if o != i and in_i[o] == 0:
-                        dest[lab[o]] = v
-            row[i] = 0.0
+            for t in range(nt):
+                o = np.uint32(touched[t])
+                mark[o] = 0
+                v = row[o]
+                row[o] = 0.0
+                if v != 0.0 and o != i and in_i[o] == 0:
+                    dest[lab[o]] = v
             seed_reset(i, nw, g, s)
 
 
@@ -514,16 +541,6 @@ def symmetrize(out, bs):
                 out[b, a] = x
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _clear_row(nw, g, s, row):
-    indptr, indices = g[0], g[1]
-    walk = s[2]
-    for t in range(nw):
-        b = walk[t]
-        for sp in range(indptr[b], indptr[b + 1]):
-            row[indices[sp]] = 0.0
-
-
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def pair_scores(g, w, length, psi, internal, use_wedge, seeds, ptr, other, sc, out):
     """``out[t]`` for ``t`` in ``ptr[r]:ptr[r + 1]``: the score of ``(seeds[r], other[t])``
@@ -542,12 +559,11 @@ def pair_scores(g, w, length, psi, internal, use_wedge, seeds, ptr, other, sc, o
             lo = other[t0]
             for t in range(t0, t1):
                 lo = min(lo, other[t])
-            nw = seed_scores(i, lo - 1, length, psi, internal, use_wedge, g, w, s, row)
+            nw, nt = seed_scores(i, lo - 1, length, psi, internal, use_wedge, g, w, s, row)
             for t in range(t0, t1):
                 o = other[t]
                 out[t] = 0.0 if (o == i or in_i[o]) else row[o]
-            _clear_row(nw, g, s, row)
-            row[i] = 0.0
+            _clear_touched(nt, s, row)
             seed_reset(i, nw, g, s)
 
 
@@ -569,38 +585,34 @@ def sample_key(key0, flat, score):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, lab, g, s, row):
-    """Move the positive candidates ``o > lo`` of seed ``i`` from ``row`` into ``buf_*``
-    (zeroing ``row``: a second visit of ``o`` reads 0 and skips it). The pair ``{i, o}`` is
-    kept when ``o`` is allowed and, if the pair is also reached from ``o``'s side (both ends
-    allowed as seed and as other end), ``i < o``. ``buf_o`` receives ``lab[o]``."""
-    indptr, indices = g[0], g[1]
-    in_i, walk, bstart = s[0], s[2], s[20]
+def _collect(i, nt, n, row_ok, col_ok, sample, key0, lab, s, row):
+    """Move the positive candidates of seed ``i`` (at ``touched[:nt]``, see
+    :func:`seed_scores`) from ``row`` into ``buf_*``, zeroing ``row`` and the marks. The pair
+    ``{i, o}`` is kept when ``o`` is allowed and, if the pair is also reached from ``o``'s
+    side (both ends allowed as seed and as other end), ``i < o``. ``buf_o`` receives
+    ``lab[o]``."""
+    in_i, touched, mark = s[0], s[21], s[22]
     buf_v, buf_s, buf_o = s[17], s[18], s[19]
     i_col = col_ok[i]
     li = lab[i]
     m = 0
-    for t in range(nw):
-        b = walk[t]
-        s1 = indptr[b + 1]
-        for sp in range(bstart[b], s1):
-            o = np.uint32(indices[sp])
-            v = row[o]
-            if v == 0.0:
-                continue
-            row[o] = 0.0
-            if o == i or in_i[o] or not col_ok[o]:
-                continue
-            if o < i and row_ok[o] and i_col:
-                continue
-            lo_ = lab[o]
-            buf_o[m] = lo_
-            buf_s[m] = v
-            if sample:
-                buf_v[m] = sample_key(key0, min(li, lo_) * n + max(li, lo_), v)
-            else:
-                buf_v[m] = v
-            m += 1
+    for t in range(nt):
+        o = np.uint32(touched[t])
+        mark[o] = 0
+        v = row[o]
+        row[o] = 0.0
+        if v == 0.0 or o == i or in_i[o] or not col_ok[o]:
+            continue
+        if o < i and row_ok[o] and i_col:
+            continue
+        lo_ = lab[o]
+        buf_o[m] = lo_
+        buf_s[m] = v
+        if sample:
+            buf_v[m] = sample_key(key0, min(li, lo_) * n + max(li, lo_), v)
+        else:
+            buf_v[m] = v
+        m += 1
     return m
 
 
@@ -664,9 +676,8 @@ def select(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, col_ok,
         for r in range(c, seeds.size, n_chunks):
             i = seeds[r]
             lo = i if upper else -1
-            nw = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
-            m = _collect(i, lo, nw, n, row_ok, col_ok, sample, key0, lab, g, s, row)
-            row[i] = 0.0
+            nw, nt = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
+            m = _collect(i, nt, n, row_ok, col_ok, sample, key0, lab, s, row)
             seed_reset(i, nw, g, s)
             pos_count[r] = m
             out_count[r] = _emit(lab[i], m, n, cap, tau, s, out_flat, out_val, out_score,
@@ -722,7 +733,6 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
     threads holds the best ``cap`` of all the seeds, whatever the thread count.
     """
     n = row_ok.size
-    indptr, indices = g[0], g[1]
     n_chunks = sc[0].shape[0]
     size = hv.shape[1]
     masked = not upper  # the masks, and a pair reached from both ends, are checked
@@ -730,7 +740,7 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
         masked |= (row_ok[o] == 0) | (col_ok[o] == 0)
     for c in prange(n_chunks):
         s = _chunk(sc, c)
-        in_i, walk, row, bstart = s[0], s[2], s[16], s[20]
+        in_i, row, touched, mark = s[0], s[16], s[21], s[22]
         bv, bf, bs = hv[c], hf[c], hs[c]
         tv = tau
         tf = _FLAT_MAX
@@ -738,46 +748,43 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
         for r in range(c, seeds.size, n_chunks):
             i = seeds[r]
             lo = i if upper else -1
-            nw = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
+            nw, nt = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
             i_col = col_ok[i] != 0
             li = lab[i]
             npos = 0
-            for t in range(nw):
-                b = walk[t]
-                s1 = indptr[b + 1]
-                for sp in range(bstart[b], s1):
-                    o = np.uint32(indices[sp])
-                    v = row[o]
-                    row[o] = 0.0
-                    # branch-free test of the common case: a positive candidate (a second
-                    # visit of o reads 0), counted; most are then below the threshold
-                    ok = (v != 0.0) & (in_i[o] == 0) & (o != i)
-                    if masked:
-                        ok = ok and col_ok[o] != 0 and not (o < i and row_ok[o] != 0 and i_col)
-                    npos += ok
-                    if not ok or (not sample and v < tv):
+            for t in range(nt):
+                o = np.uint32(touched[t])
+                mark[o] = 0
+                v = row[o]
+                row[o] = 0.0
+                # branch-free test of the common case: a positive candidate, counted; most
+                # are then below the threshold
+                ok = (v != 0.0) & (in_i[o] == 0) & (o != i)
+                if masked:
+                    ok = ok and col_ok[o] != 0 and not (o < i and row_ok[o] != 0 and i_col)
+                npos += ok
+                if not ok or (not sample and v < tv):
+                    continue
+                lo_ = lab[o]
+                flat = min(li, lo_) * n + max(li, lo_)
+                if sample:
+                    u = hash_uniform(key0, flat)
+                    # log(u) <= u - 1 (also as rounded): most keys are rejected unlogged
+                    if (u - 1.0) / v < tv:
                         continue
-                    lo_ = lab[o]
-                    flat = min(li, lo_) * n + max(li, lo_)
-                    if sample:
-                        u = hash_uniform(key0, flat)
-                        # log(u) <= u - 1 (also as rounded): most keys are rejected unlogged
-                        if (u - 1.0) / v < tv:
-                            continue
-                        val = np.log(u) / v
-                    else:
-                        val = v
+                    val = np.log(u) / v
+                else:
+                    val = v
+                if val < tv or (val == tv and flat >= tf):
+                    continue
+                if m >= size:
+                    m, tv, tf = _compact(bv, bf, bs, m, cap)
                     if val < tv or (val == tv and flat >= tf):
                         continue
-                    if m >= size:
-                        m, tv, tf = _compact(bv, bf, bs, m, cap)
-                        if val < tv or (val == tv and flat >= tf):
-                            continue
-                    bv[m] = val
-                    bf[m] = flat
-                    bs[m] = v
-                    m += 1
-            row[i] = 0.0
+                bv[m] = val
+                bf[m] = flat
+                bs[m] = v
+                m += 1
             seed_reset(i, nw, g, s)
             pos_count[r] = npos
         if m > cap:

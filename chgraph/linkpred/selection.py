@@ -67,8 +67,9 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
         memory); ``"auto"`` is dense up to :data:`DENSE_ENTRIES` entries. Unipartite graphs
         always stream, seed by seed: only the pairs joined by a path are enumerated (they are
         the positive-score candidates), so time follows the paths, and memory is ``O(n + m)``
-        per thread plus ``O(k)`` per block of seeds. Both engines are exact; for one seed they
-        draw different samples.
+        per thread plus ``O(k)``: each thread keeps the best ``k`` candidates of its seeds
+        behind a running threshold (``ties="all"`` lists the k-th score's ties seed by seed).
+        Both engines are exact; for one seed they draw different samples.
     progress : callable, optional
         Unipartite graphs: called as ``progress(done, total)`` after each block of seeds
         (e.g. to draw a progress bar).
