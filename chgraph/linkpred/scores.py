@@ -459,7 +459,19 @@ class UnipartiteScorer:
         descending, then flat index ascending), not ``cap`` per seed: each thread keeps a
         running threshold, so most candidates cost one comparison. ``buffer``: entries per
         thread (> ``cap``; default ``max(4 cap, 4096)``), cut back to ``cap`` when full.
-        Returns up to ``cap`` candidates per thread: ``(flat, value, score, n_positive)``."""
+        Returns up to ``cap`` candidates per thread: ``(flat, value, score, n_positive)``.
+
+        >>> import networkx as nx
+        >>> from chgraph import Graph
+        >>> from chgraph.linkpred.registry import get_method
+        >>> s = UnipartiteScorer(Graph.from_networkx(nx.path_graph(5)),
+        ...                      get_method("CN-L3", False), INTERNAL_DEGREE["path"])
+        >>> ok = np.ones(5, np.uint8)
+        >>> flat, value, score, n_pos = s.select_best(s.seed_order(range(5)), 1, -np.inf,
+        ...                                           upper=True, row_ok=ok, col_ok=ok)
+        >>> n_pos, float(value.max())   # the pairs at distance 3: (0, 3) and (1, 4)
+        (2, 1.0)
+        """
         if self.strategy == "pairwise":
             raise ValueError("the pairwise strategy has no candidate selection")
         seeds = self._inv[np.asarray(seeds, dtype=np.int64)]
@@ -481,7 +493,16 @@ class UnipartiteScorer:
         return hf.ravel()[keep], hv.ravel()[keep], hs.ravel()[keep], int(pos_count.sum())
 
     def seed_order(self, seeds) -> np.ndarray:
-        """``seeds`` with the kernels' last-numbered (highest-degree) nodes first."""
+        """``seeds`` with the kernels' last-numbered (highest-degree) nodes first.
+
+        >>> import networkx as nx
+        >>> from chgraph import Graph
+        >>> from chgraph.linkpred.registry import get_method
+        >>> s = UnipartiteScorer(Graph.from_networkx(nx.star_graph(3)),
+        ...                      get_method("CH3-L3", False), INTERNAL_DEGREE["path"])
+        >>> s.seed_order([1, 0, 2]).tolist()   # the centre 0 first
+        [0, 2, 1]
+        """
         seeds = np.asarray(seeds, dtype=np.int64)
         if self.strategy == "pairwise":
             return seeds
