@@ -138,8 +138,17 @@ def _work(cfg_dict: dict, run_dir: str) -> dict:
         return run_or_reuse(cfg, path, progress=False, plots=True, log=log)
 
 
-def run_status(run_dir: Path) -> str:
-    """``finished``, ``partial`` (a checkpoint to resume) or ``missing``."""
+def run_status(run_dir: Path, cfg: TrainConfig | None = None) -> str:
+    """``finished``, ``partial`` (a checkpoint to resume) or ``missing``; ``conflict`` when
+    ``cfg`` is given and the directory holds a run of another configuration (a tuning run of
+    fewer epochs under the same ``--out``, for example), which is never reused."""
+    if cfg is not None and (run_dir / "config.json").is_file():
+        try:
+            saved = TrainConfig.from_dict(json.loads((run_dir / "config.json").read_text()))
+        except (ValueError, TypeError):
+            return "conflict"
+        if saved.to_dict() != cfg.to_dict():
+            return "conflict"
     if (run_dir / REPORT).is_file():
         return "finished"
     return "partial" if (run_dir / CHECKPOINT).is_file() else "missing"
@@ -169,9 +178,13 @@ def _run_all(study, runs, out: Path, workers: int, log) -> tuple[list, list]:
     done, failed = [], []
     t0 = time.perf_counter()
     todo = [(cfg, opt, out / rel) for cfg, opt, rel in runs]
-    finished = [x for x in todo if run_status(x[2]) == "finished"]
-    log(f"[study {study.name}] {len(runs)} runs: {len(finished)} finished, "
-        f"{len(todo) - len(finished)} to run with {workers} worker(s)")
+    states = [run_status(path, cfg) for cfg, _, path in todo]
+    conflicts = [str(x[2]) for x, st in zip(todo, states, strict=True) if st == "conflict"]
+    if conflicts:
+        raise ConfigError(f"{len(conflicts)} run directories hold runs of another "
+                          f"configuration (first: {conflicts[0]}); choose another --out")
+    log(f"[study {study.name}] {len(runs)} runs: {states.count('finished')} finished, "
+        f"{len(todo) - states.count('finished')} to run with {workers} worker(s)")
     ctx = get_context("spawn")
     with ProcessPoolExecutor(max_workers=max(1, int(workers)), mp_context=ctx,
                              initializer=_init_worker) as pool:
@@ -426,18 +439,23 @@ def main(argv: list[str] | None = None) -> int:
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
         if a not in ("--no-run", "--status"))
     if args.status:
-        states = [(rel, run_status(out / rel)) for _, _, rel in runs]
+        states = [(rel, run_status(out / rel, cfg)) for cfg, _, rel in runs]
         for rel, state in states:
             print(f"{state:9s} {rel}")
-        print({s: sum(1 for _, x in states if x == s) for s in ("finished", "partial", "missing")})
+        print({s: sum(1 for _, x in states if x == s)
+               for s in ("finished", "partial", "missing", "conflict")})
         return 0
     t0 = time.perf_counter()
     if args.no_run:
-        done = [(opt, json.loads((out / rel / REPORT).read_text())) for _, opt, rel in runs
-                if run_status(out / rel) == "finished"]
+        done = [(opt, json.loads((out / rel / REPORT).read_text())) for cfg, opt, rel in runs
+                if run_status(out / rel, cfg) == "finished"]
         failed = []
     else:
-        done, failed = run_study(study, out, workers=args.workers)
+        try:
+            done, failed = run_study(study, out, workers=args.workers)
+        except ConfigError as exc:
+            print(f"study: error: {exc}", file=sys.stderr)
+            return 2
     if not done:
         print("study: no finished run yet", file=sys.stderr)
         return 1
@@ -445,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     result["failed"] = failed
     result["minutes"] = (time.perf_counter() - t0) / 60
     result["command"] = command
-    missing = [str(rel) for _, _, rel in runs if run_status(out / rel) != "finished"]
+    missing = [str(rel) for cfg, _, rel in runs if run_status(out / rel, cfg) != "finished"]
     md = study_markdown(result, command, missing)
     atomic.write_json(out / f"{args.name}.json", result)
     atomic.write_text(out / f"{args.name}.md", md)

@@ -81,3 +81,15 @@ def test_option_values_take_the_field_types():
     assert study._parse_value("update_interval", "none") is None
     assert study._parse_value("lr_schedule", "cosine") == "cosine"
     assert study._parse_value("val_fraction", "0") == 0.0
+
+
+def test_a_run_of_another_configuration_is_never_counted_or_reused(tmp_path, capsys):
+    out = tmp_path / "study"
+    base = ["--out", str(out), "--methods", "static", "--seeds", "0", "--workers", "1", *TINY]
+    assert study.main(["--name", "tune", *base]) == 0
+    capsys.readouterr()
+    longer = ["--name", "final", *base, "--set", "epochs=2"]     # same directories, 2 epochs
+    assert study.main([*longer, "--status"]) == 0
+    assert "conflict" in capsys.readouterr().out.splitlines()[0]
+    assert study.main(longer) == 2
+    assert "another configuration" in capsys.readouterr().err
