@@ -21,7 +21,7 @@ from pathlib import Path
 
 from chgraph.io import atomic_path as _atomic_path
 
-__all__ = ["atomic_path", "write_text", "write_json"]
+__all__ = ["atomic_path", "write_text", "write_json", "write_torch"]
 
 
 @contextlib.contextmanager
@@ -41,3 +41,30 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 def write_json(path: str | os.PathLike, obj) -> None:
     """Write ``obj`` as indented JSON (NaN and infinity refused) to ``path`` atomically."""
     write_text(path, json.dumps(obj, indent=2, allow_nan=False) + "\n")
+
+
+def write_torch(path: str | os.PathLike, obj) -> None:
+    """``torch.save(obj)`` to ``path`` atomically; a failed write raises a one-line ``OSError``.
+
+    torch reports a write that fails half-way (a full disk, a file-size limit) as a
+    ``RuntimeError`` from its C++ zip writer ("unexpected pos 12672 vs 12564"); it becomes an
+    ``OSError`` naming the file. The temporary file is removed and an earlier ``path`` is left
+    as it was.
+
+    >>> import tempfile, os, torch
+    >>> target = os.path.join(tempfile.mkdtemp(), "c.pt")
+    >>> write_torch(target, {"w": torch.ones(2)})
+    >>> torch.load(target)["w"].tolist()
+    [1.0, 1.0]
+    """
+    import torch
+
+    path = Path(path)
+    try:
+        with atomic_path(path) as tmp:
+            torch.save(obj, tmp)
+    except RuntimeError as exc:
+        reason = " ".join(str(exc).split())
+        kept = (f"; the earlier {path.name} is unchanged" if path.exists() else "")
+        raise OSError(f"could not write {path} (torch: {reason}): is the disk full or the "
+                      f"file too large for it?{kept}") from None

@@ -167,8 +167,7 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
         entry = run.train_epoch(progress=progress)
         if run.sparsifier is not None:
             write_topology_snapshot(out, run, epoch=run.epoch)
-        with atomic.atomic_path(out / CHECKPOINT) as tmp:
-            torch.save(run.checkpoint(), tmp)
+        atomic.write_torch(out / CHECKPOINT, run.checkpoint())
         say(_epoch_line(cfg, entry))
         if stop_after_epoch is not None and run.epoch >= stop_after_epoch < cfg.epochs:
             return {"stopped_after_epoch": run.epoch, "history": run.history}

@@ -213,3 +213,38 @@ def test_the_interrupt_message_names_the_directory(tmp_path, monkeypatch, capsys
     assert main(["train", "--out", str(out), *SMALL]) == 130
     err = capsys.readouterr().err
     assert "no checkpoint" in err and f"--resume {out}" in err and " DIR" not in err
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGXFSZ"),
+                    reason="needs POSIX file-size limits")
+def test_a_full_disk_is_one_line_and_keeps_the_checkpoint(tmp_path, capsys):
+    """A checkpoint write that fails half-way (here a file-size limit, as a full disk does)
+    gives one line and exit 2; the previous checkpoint stays byte for byte and no temporary
+    file is left."""
+    import resource
+    import signal
+
+    from chsnn.config import TrainConfig
+    from chsnn.train import train
+
+    out = tmp_path / "run"
+    cfg = TrainConfig(method="set", dataset="digits", n_train=48, n_test=24, epochs=2,
+                      batch_size=16, T=2, hidden=16, sparsity=0.8, calibration_samples=32,
+                      energy_samples=16, device="cpu")
+    train(cfg, out, progress=False, log=None, stop_after_epoch=1)
+    before = (out / "checkpoint.pt").read_bytes()
+    assert max(p.stat().st_size for p in (out / "topology").iterdir()) < len(before) // 2
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) // 2, hard))
+    try:
+        status = main(["train", "--resume", str(out), "--quiet", "--no-plots"])
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("chsnn: error: could not write ")
+    assert "checkpoint.pt" in err and "is unchanged" in err
+    assert (out / "checkpoint.pt").read_bytes() == before
+    assert not list(out.glob(".*")) and not (out / "report.json").exists()
