@@ -13,7 +13,8 @@ Known names (see :func:`available_datasets`):
 * a path ending in ``.npz``: a user's own arrays, either ``x_train, y_train, x_test, y_test`` or
   ``x, y`` (then split like ``mnist5k``); ``x`` is ``(N, features)`` or ``(N, H, W)``, ``y`` holds
   integer labels ``0 .. n_classes - 1``; an optional ``image_shape`` array names the shape of
-  one sample when ``x`` is 2-D.
+  one sample when ``x`` is 2-D, an optional ``n_classes`` (one integer) the number of classes
+  when some have no samples (otherwise every class up to the largest label must occur).
 
 Every loader returns a :class:`Dataset`: ``x`` as float32 in ``[0, 1]`` flattened to
 ``(N, features)`` (``image_shape`` says how to reshape it), ``y`` as int64. Anything missing or
@@ -42,6 +43,7 @@ __all__ = [
     "DatasetError",
     "DatasetInfo",
     "available_datasets",
+    "class_count",
     "find_idx_files",
     "load_dataset",
     "read_idx",
@@ -373,7 +375,8 @@ def _load_idx_dataset(name: str, root: str | os.PathLike | None, how_to_get: str
             f"{tuple(parts['test'][0].shape[1:])}"
         )
     features = int(np.prod(image_shape))
-    n_classes = int(max(parts["train"][1].max(initial=0), parts["test"][1].max(initial=0))) + 1
+    n_classes = class_count(f"{name} ({files['train_labels'].parent})",
+                            [parts["train"][1], parts["test"][1]])
     xs = {
         part: (images.reshape(len(images), features).astype(np.float32) / np.float32(255.0))
         for part, (images, _) in parts.items()
@@ -442,6 +445,56 @@ def _as_labels(where: str, y: np.ndarray) -> np.ndarray:
     if labels.size and labels.min() < 0:
         raise DatasetError(f"{where}: labels must be >= 0, found {labels.min()}")
     return labels
+
+
+def class_count(where: str, labels: list[np.ndarray], stated: int | None = None) -> int:
+    """The number of classes of a dataset whose labels (non-negative integers) are ``labels``.
+
+    With ``stated`` (a file's ``n_classes``) every label must lie in ``0 .. stated - 1``;
+    classes without samples are allowed. Without it the count is inferred as the largest
+    label plus one, and every class ``0 .. K - 1`` must occur: a label 50 among the labels
+    0 .. 3 is a mistake, not a request for 51 classes (and a label of 10**9 is not a request
+    for a classifier with a billion outputs). Raises :class:`DatasetError` naming the label.
+
+    >>> class_count("demo", [np.array([0, 1, 2]), np.array([2, 3])])
+    4
+    >>> class_count("demo", [np.array([0, 1])], stated=10)
+    10
+    >>> class_count("demo", [np.array([0, 1, 2, 3, 50])])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    chsnn.data.DatasetError: demo: holds label 50 but only 5 distinct labels; labels must be ...
+    >>> class_count("demo", [np.array([0, 3])], stated=3)
+    Traceback (most recent call last):
+    chsnn.data.DatasetError: demo: holds label 3 but n_classes is 3; labels must lie in 0 .. 2
+    """
+    top = max((int(y.max()) for y in labels if y.size), default=-1)
+    if stated is not None:
+        if stated < 1:
+            raise DatasetError(f"{where}: n_classes must be a positive integer, got {stated}")
+        if top >= stated:
+            raise DatasetError(f"{where}: holds label {top} but n_classes is {stated}; labels "
+                               f"must lie in 0 .. {stated - 1}")
+        return int(stated)
+    if top < 0:
+        raise DatasetError(f"{where}: holds no labels")
+    distinct = np.unique(np.concatenate([np.unique(y) for y in labels]))
+    if len(distinct) != top + 1:
+        raise DatasetError(
+            f"{where}: holds label {top} but only {len(distinct)} distinct labels; labels must "
+            "be the class indices 0 .. n_classes - 1 (renumber them, e.g. with "
+            "np.unique(y, return_inverse=True)), or store n_classes in the file when some "
+            "classes have no samples")
+    return top + 1
+
+
+def _stated_classes(where: str, data: dict) -> int | None:
+    """The optional ``n_classes`` entry of a user's ``.npz`` (a single positive integer)."""
+    if "n_classes" not in data:
+        return None
+    value = np.asarray(data["n_classes"])
+    if value.size != 1 or value.dtype.kind not in "iu" or int(value.ravel()[0]) < 1:
+        raise DatasetError(f"{where}: n_classes must be one positive integer, got {value!r}")
+    return int(value.ravel()[0])
 
 
 def _as_features(where: str, x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -525,7 +578,7 @@ def _load_npz(path_str: str, seed: int, test_fraction: float) -> Dataset:
             )
         image_shape = declared
     xs = _scale(xs, uint8=all(data[xk].dtype == np.uint8 for xk, _ in names))
-    n_classes = int(max(y.max() for y in ys)) + 1
+    n_classes = class_count(where, ys, _stated_classes(where, data))
     name = path.name
     if layout == "xy":
         return _split(name, xs[0], ys[0], image_shape, n_classes, f"{path} (x, y)", seed,

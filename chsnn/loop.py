@@ -21,7 +21,7 @@ from .energy import count_synaptic_operations
 from .methods import get_method
 from .models import build_model
 
-__all__ = ["Run", "RunError", "make_model", "make_optimizer", "LRSchedule",
+__all__ = ["Run", "RunError", "make_model", "check_model_fits", "make_optimizer", "LRSchedule",
            "live_neuron_fraction", "CHECKPOINT_VERSION"]
 
 CHECKPOINT_VERSION = 1
@@ -40,9 +40,14 @@ def _generator(device: torch.device, *seed: int) -> torch.Generator:
     return g
 
 
-def make_model(cfg: TrainConfig, data: Dataset) -> nn.Module:
-    """The model of a run, initialised from the run's seed."""
-    torch.manual_seed(cfg.seed)
+def make_model(cfg: TrainConfig, data: Dataset, device: torch.device | None = None,
+               execution: str = "masked") -> nn.Module:
+    """The model of a run, initialised from the run's seed.
+
+    Its parameters are first counted without memory (on torch's ``meta`` device): a model
+    that cannot fit, in host memory where it is built or on ``device`` where it is trained
+    with ``execution`` (see :func:`check_model_fits`), raises :class:`ConfigError` naming its
+    largest weight before anything is allocated."""
     kwargs = {}
     if cfg.model in ("2fc", "3fc") and cfg.hidden is not None:
         kwargs["hidden" if cfg.model == "2fc" else "hidden1"] = cfg.hidden
@@ -55,11 +60,94 @@ def make_model(cfg: TrainConfig, data: Dataset) -> nn.Module:
         kwargs.setdefault("patch_size", 4 if image_shape[1] % 4 == 0 else 2)
         kwargs.setdefault("embed_dim", 64)
         kwargs.setdefault("heads", 4)
-    model = build_model(cfg.model, n_in=math.prod(shape) if cfg.model in ("2fc", "3fc") else None,
-                        n_classes=data.n_classes, image_shape=image_shape, T=cfg.T, **kwargs)
+    n_in = math.prod(shape) if cfg.model in ("2fc", "3fc") else None
+    with torch.device("meta"):
+        shell = build_model(cfg.model, n_in=n_in, n_classes=data.n_classes,
+                            image_shape=image_shape, T=cfg.T, **kwargs)
+    check_model_fits(shell, cfg, device or torch.device("cpu"), execution)
+    del shell
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg.model, n_in=n_in, n_classes=data.n_classes,
+                        image_shape=image_shape, T=cfg.T, **kwargs)
     if not get_method(cfg.method).sparse:
         _spiking_friendly_init(model)
     return model
+
+
+def _free_memory(device: torch.device) -> int | None:
+    """Bytes that a new allocation can take on ``device`` (None when unknown)."""
+    if device.type == "cuda":
+        try:
+            return int(torch.cuda.mem_get_info(device)[0])
+        except (RuntimeError, AssertionError, ValueError):
+            return None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import os
+
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _bytes(n: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:.3g} {unit}"
+        n /= 1000
+    return f"{n:.3g} TB"  # pragma: no cover
+
+
+def check_model_fits(model: nn.Module, cfg: TrainConfig, device: torch.device,
+                     execution: str = "masked", free: dict | None = None) -> None:
+    """Raise :class:`ConfigError` when ``model`` (built on the ``meta`` device: shapes
+    only) cannot fit, naming its largest weight and the options that size it.
+
+    A lower bound, so that no run that fits is refused: the float32 parameters once in host
+    memory (where the model is built), and on the training device the parameters, their
+    gradients and the optimiser's state (Adam two moments, SGD with momentum one), except
+    with ``execution="sparse"`` whose sparse layers keep only their links there (counted as
+    the parameters alone). ``free`` maps ``"host"`` / ``"device"`` to the bytes available
+    (default: what the machine reports; a check is skipped where that is unknown).
+
+    >>> with torch.device("meta"):
+    ...     big = nn.Sequential(nn.Linear(64, 10**9), nn.Linear(10**9, 10))
+    >>> check_model_fits(big, TrainConfig(hidden=10**9), torch.device("cpu"),
+    ...                  free={"host": 64e9, "device": 64e9})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    chsnn.config.ConfigError: the model cannot fit: 7.5e+10 parameters, the largest 0.weight ...
+    >>> check_model_fits(nn.Linear(4, 3), TrainConfig(), torch.device("cpu"))  # fits
+    """
+    params = [(name, tuple(p.shape), p.numel()) for name, p in model.named_parameters()]
+    if not params:
+        return
+    total = sum(n for _, _, n in params)
+    states = 2 if cfg.optimizer == "adam" else (1 if cfg.momentum else 0)
+    per_param = 4 if execution == "sparse" else 4 * (2 + states)
+    free = dict(free or {})
+    if "host" not in free:
+        free["host"] = _free_memory(torch.device("cpu"))
+    if "device" not in free:
+        free["device"] = free["host"] if device.type == "cpu" else _free_memory(device)
+    needs = [("host memory to build", 4 * total, free["host"])]
+    where = "host memory" if device.type == "cpu" else f"{device} memory"
+    needs.append((f"{where} to train", per_param * total, free["device"]))
+    for what, need, have in needs:
+        if have is not None and need > have:
+            name, shape, _ = max(params, key=lambda t: t[2])
+            sizes = f" (hidden {cfg.hidden})" if cfg.hidden is not None else ""
+            hint = ("choose a smaller --hidden" if cfg.hidden is not None
+                    else "choose a smaller model or dataset")
+            raise ConfigError(
+                f"the model cannot fit: {total:.3g} parameters, the largest {name} of "
+                f"{' x '.join(map(str, shape))}{sizes}, need at least {_bytes(need)} of "
+                f"{what}, {_bytes(have)} free; {hint}")
 
 
 def _sample_shape(cfg: TrainConfig, data: Dataset) -> tuple[int, ...]:
@@ -219,7 +307,10 @@ class Run:
     def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device) -> None:
         self.cfg, self.data, self.device = cfg, data, device
         self.method = get_method(cfg.method)
-        self.model = make_model(cfg, data).to(device)
+        #: how the sparse layers are stored and run ("dense" for a dense method)
+        self.execution = (cfg.resolved_execution(device.type) if self.method.sparse
+                          else "dense")
+        self.model = make_model(cfg, data, device, self.execution).to(device)
         self.optimizer = make_optimizer(cfg, self.model.parameters())
         self.encode = _Encoder(cfg, data, device)
         self.x_train = torch.from_numpy(data.x_train)
@@ -235,9 +326,6 @@ class Run:
                                       cfg.epochs * self.steps_per_epoch,
                                       cfg.warmup_epochs * self.steps_per_epoch)
         self.sparsifier = None
-        #: how the sparse layers are stored and run ("dense" for a dense method)
-        self.execution = (cfg.resolved_execution(device.type) if self.method.sparse
-                          else "dense")
         if self.method.sparse:
             classifier = self.model.classifier_name
             chains = None

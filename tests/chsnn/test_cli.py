@@ -248,3 +248,13 @@ def test_a_full_disk_is_one_line_and_keeps_the_checkpoint(tmp_path, capsys):
     assert "checkpoint.pt" in err and "is unchanged" in err
     assert (out / "checkpoint.pt").read_bytes() == before
     assert not list(out.glob(".*")) and not (out / "report.json").exists()
+
+
+def test_a_hidden_width_that_cannot_fit_is_one_line_naming_it(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = list(SMALL)
+    args[args.index("--hidden") + 1] = "1000000000000"
+    assert main(["train", "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot fit" in err and "hidden 1000000000000" in err
+    assert not out.exists()

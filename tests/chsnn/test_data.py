@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chsnn import data as D
 from chsnn.data import Dataset, DatasetError, load_dataset, read_idx, stratified_split
@@ -365,6 +367,17 @@ BAD_NPZ = {
                                x_test=np.zeros((2, 3)), y_test=np.arange(2)), "samples are"),
     "image_shape mismatch": (dict(x=np.zeros((4, 6)), y=np.arange(4), image_shape=[4, 2]),
                              "image_shape"),
+    # a label 50 in a 4-class set is no request for 51 classes, 10**9 none for a billion
+    "label past the classes": (dict(x=np.zeros((10, 2)), y=np.array([0, 1, 2, 3, 50] * 2)),
+                               "holds label 50 but only 5 distinct labels"),
+    "huge label": (dict(x_train=np.zeros((4, 2)), y_train=np.arange(4), x_test=np.zeros((2, 2)),
+                        y_test=np.array([0, 10**9])), "holds label 1000000000 but only 5"),
+    "label past stated n_classes": (dict(x=np.zeros((4, 2)), y=np.arange(4), n_classes=3),
+                                    "holds label 3 but n_classes is 3"),
+    "two n_classes": (dict(x=np.zeros((4, 2)), y=np.arange(4), n_classes=[4, 5]),
+                      "n_classes must be one positive integer"),
+    "fractional n_classes": (dict(x=np.zeros((4, 2)), y=np.arange(4), n_classes=4.5),
+                             "n_classes must be one positive integer"),
 }
 
 
@@ -375,6 +388,32 @@ def test_npz_bad_layouts(tmp_path, case):
     np.savez(path, **arrays)
     with pytest.raises(DatasetError, match=message):
         load_dataset(str(path))
+
+
+def test_npz_stated_class_count_allows_classes_without_samples(tmp_path):
+    path = tmp_path / "four.npz"
+    np.savez(path, x=np.zeros((8, 2)), y=np.arange(8) % 2, n_classes=4)
+    assert load_dataset(str(path)).n_classes == 4
+    np.savez(path, x=np.zeros((8, 2)), y=np.arange(8) % 2)
+    assert load_dataset(str(path)).n_classes == 2
+
+
+@given(st.lists(st.lists(st.integers(0, 12), max_size=20), min_size=1, max_size=3),
+       st.one_of(st.none(), st.integers(1, 15)))
+def test_class_count_accepts_exactly_the_class_indices(parts, stated):
+    """Inferred: accepted iff the labels are exactly 0 .. max; stated K: iff all are < K."""
+    labels = [np.array(p, dtype=np.int64) for p in parts]
+    flat = [v for p in parts for v in p]
+    if stated is not None:
+        ok, expected = all(v < stated for v in flat), stated
+    else:
+        ok = bool(flat) and set(flat) == set(range(max(flat) + 1))
+        expected = max(flat) + 1 if flat else None
+    if ok:
+        assert D.class_count("t", labels, stated) == expected
+    else:
+        with pytest.raises(DatasetError, match="label"):
+            D.class_count("t", labels, stated)
 
 
 def test_npz_unreadable(tmp_path):

@@ -278,3 +278,29 @@ def test_a_run_killed_before_its_first_checkpoint_starts_again(tmp_path):
             r = run(tmp_path, how, method="set", epochs=1)
         assert r["history"][0]["train_loss"] == full["history"][0]["train_loss"]
         assert not any(f.exists() for f in leftovers)
+
+
+def test_a_model_that_cannot_fit_is_refused_before_allocation():
+    """Parameters are counted on the meta device: 2fc 64-1000-10 has 75,010 parameters, so
+    300,040 bytes to build, 1.2 MB to train with Adam in masked mode, 300 kB in sparse mode."""
+    from chsnn.loop import check_model_fits
+    from chsnn.models import build_model
+
+    with torch.device("meta"):
+        model = build_model("2fc", n_in=64, hidden=1000, n_classes=10)
+    cfg = TrainConfig(hidden=1000)
+    total = sum(p.numel() for p in model.parameters())
+    assert total == 75_010
+    cpu = torch.device("cpu")
+    check_model_fits(model, cfg, cpu, "masked", free={"host": 16 * total})
+    with pytest.raises(ConfigError, match=r"fc1\.weight of 1000 x 64 \(hidden 1000\).*to "
+                                          r"train.*--hidden"):
+        check_model_fits(model, cfg, cpu, "masked", free={"host": 16 * total - 1})
+    check_model_fits(model, cfg, cpu, "sparse", free={"host": 4 * total})
+    with pytest.raises(ConfigError, match="to build"):
+        check_model_fits(model, cfg, cpu, "sparse", free={"host": 4 * total - 1})
+    sgd = TrainConfig(hidden=1000, optimizer="sgd", momentum=0.0)
+    check_model_fits(model, sgd, cpu, "dense", free={"host": 8 * total})
+    with pytest.raises(ConfigError, match="cuda:0 memory to train"):
+        check_model_fits(model, cfg, torch.device("cuda:0"), "masked",
+                         free={"host": 4 * total, "device": 16 * total - 1})
