@@ -19,6 +19,8 @@ __all__ = [
     "is_run_dir",
     "run_snapshots",
     "read_input",
+    "add_edgelist_options",
+    "edgelist_options",
     "select_network",
     "node_labels",
     "describe",
@@ -96,12 +98,38 @@ def resolve_source(path) -> str:
                    "no topology/epoch_NNN.npz)")
 
 
-def read_input(path):
-    """``(source file, LayerStack or Graph)`` read with :func:`chgraph.io.read_graph`."""
+def add_edgelist_options(p: argparse.ArgumentParser) -> None:
+    """``--delimiter`` and ``--extra-fields``: how a plain edge list splits its lines."""
+    p.add_argument("--delimiter", metavar="SEP", type=_delimiter,
+                   help="field separator of a plain edge list (default: a tab for .tsv, else "
+                   "any whitespace; 'tab', 'comma', 'space' or the character itself)")
+    p.add_argument("--extra-fields", choices=("refuse", "ignore"), default="refuse",
+                   help="a plain edge-list line with more than 'u v': refuse it (default) or "
+                   "drop the fields after the second")
+
+
+def _delimiter(text: str) -> str:
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "space": " ", "semicolon": ";"}
+    value = named.get(text.lower(), text)
+    if not value:
+        raise argparse.ArgumentTypeError("the delimiter must not be empty")
+    return value
+
+
+def read_input(path, args=None):
+    """``(source file, LayerStack or Graph)`` read with :func:`chgraph.io.read_graph`, an edge
+    list split as ``args.delimiter`` / ``args.extra_fields`` say (see
+    :func:`add_edgelist_options`)."""
     from ..io import read_graph
 
     source = resolve_source(path)
-    return source, read_graph(source)
+    return source, read_graph(source, **edgelist_options(args))
+
+
+def edgelist_options(args) -> dict:
+    """The keyword arguments of :func:`chgraph.io.read_graph` that ``args`` sets."""
+    return {"delimiter": getattr(args, "delimiter", None),
+            "extra": getattr(args, "extra_fields", None) or "refuse"}
 
 
 def select_network(obj, layer, source: str):

@@ -39,6 +39,8 @@ from pathlib import Path
 
 from ._common import (
     CLIError,
+    add_edgelist_options,
+    edgelist_options,
     finite_or_nan,
     is_run_dir,
     non_negative_int,
@@ -91,6 +93,7 @@ def add_parser(commands):
                    "file does not hold (a dense classifier): count them as hidden neurons "
                    "(always so for a chsnn run directory)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_edgelist_options(p)
     return p
 
 
@@ -196,7 +199,7 @@ def run(args) -> int:
     run_dir = is_run_dir(target)
     report = _read_report(target) if run_dir else None
     snapshots = run_snapshots(target) if run_dir else []
-    obj = read_graph(source)
+    obj = read_graph(source, **edgelist_options(args))
     if run_dir and not isinstance(obj, LayerStack):
         raise CLIError(f"{source}: holds a unipartite graph, not the layers of a run")
     out = Path(args.out) if args.out else (

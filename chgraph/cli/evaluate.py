@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from ._common import (
     CLIError,
+    add_edgelist_options,
     check_output,
     describe,
     non_negative_int,
@@ -60,6 +61,7 @@ def add_parser(commands):
     p.add_argument("--layer", metavar="NAME|INDEX",
                    help="the layer of a multi-layer file (its name or index)")
     p.add_argument("--out", metavar="FILE.json", help="write the full results as JSON")
+    add_edgelist_options(p)
     return p
 
 
@@ -100,7 +102,7 @@ def run(args) -> int:
     from ..evaluation import check_methods, compare_bipartite, compare_unipartite
 
     out = check_output(args.out, {".json"}) if args.out else None
-    source, obj = read_input(args.graph)
+    source, obj = read_input(args.graph, args)
     name, net, bipartite = select_network(obj, args.layer, source)
     methods = _methods(args.methods)
     if methods is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import check_output, read_input
+from ._common import add_edgelist_options, check_output, read_input
 
 __all__ = ["add_parser", "run"]
 
@@ -30,6 +30,7 @@ def add_parser(commands):
     p.add_argument("dst", metavar="DST", help="the file to write")
     p.add_argument("--weights", action=argparse.BooleanOptionalAction, default=True,
                    help="keep the layers' weights (default: --weights)")
+    add_edgelist_options(p)
     return p
 
 
@@ -37,7 +38,7 @@ def run(args) -> int:
     from ..io import EXTENSIONS, LayerStack, write_graph
 
     dst = check_output(args.dst, EXTENSIONS, "graph file")
-    source, obj = read_input(args.src)
+    source, obj = read_input(args.src, args)
     if isinstance(obj, LayerStack):
         if not args.weights:
             obj = LayerStack(obj.layers, obj.names, [None] * len(obj))

@@ -22,7 +22,15 @@ from __future__ import annotations
 import csv
 import io
 
-from ._common import CLIError, check_output, describe, node_labels, read_input, select_network
+from ._common import (
+    CLIError,
+    add_edgelist_options,
+    check_output,
+    describe,
+    node_labels,
+    read_input,
+    select_network,
+)
 from ._common import non_negative_int as _non_negative_int
 from ._progress import ProgressBar
 
@@ -51,6 +59,7 @@ def add_parser(commands):
                    help="the layer of a multi-layer file (its name or index)")
     p.add_argument("--out", metavar="FILE",
                    help="also write the ranking to FILE (.csv or .tsv), atomically")
+    add_edgelist_options(p)
     return p
 
 
@@ -83,7 +92,7 @@ def run(args) -> int:
     from ..evaluation import format_table
 
     out = check_output(args.out, OUTPUTS) if args.out else None
-    source, obj = read_input(args.graph)
+    source, obj = read_input(args.graph, args)
     name, net, bipartite = select_network(obj, args.layer, source)
     bar = ProgressBar(f"scoring {describe(net, bipartite)}")
     try:

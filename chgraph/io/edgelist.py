@@ -15,7 +15,10 @@ unipartite graph has one ``# graph <n_nodes>`` section of ``<u> <v>`` lines. Fie
 separated by spaces (tabs for ``.tsv`` files); any whitespace is read.
 
 A file without the ``# chgraph edge list`` first line is read as a plain unipartite edge list
-(``u v [anything]`` per line, ``#`` comments; node labels are integers when all of them are).
+(``u v`` per line, ``#`` comments; node labels are integers when all of them are). Its fields
+are separated by any whitespace, or by ``delimiter`` (a tab by default for ``.tsv`` files), so
+that node names may contain spaces; a line with more than two fields is refused unless
+``extra="ignore"`` says that the rest of the line (a weight, a timestamp) is to be dropped.
 """
 
 from __future__ import annotations
@@ -104,8 +107,20 @@ def _looks_layered(G) -> bool:
     )
 
 
-def read_edgelist(path):
+def read_edgelist(path, *, delimiter: str | None = None, extra: str = "refuse"):
     """Read a text edge list: a :class:`LayerStack` for a chgraph layer file, else a Graph.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    delimiter : str, optional
+        The field separator. Default: a tab for ``.tsv`` files, else any run of whitespace.
+        With a delimiter, fields are stripped of surrounding whitespace and node names may
+        hold spaces.
+    extra : {"refuse", "ignore"}
+        What to do with a line of a plain edge list that has more than the two fields
+        ``u v``: refuse it (default: a different delimiter was probably meant, or the file
+        holds weights this graph cannot keep), or drop the fields after the second.
 
     Raises ``ValueError`` naming the file, the line and the problem for malformed files.
 
@@ -117,14 +132,26 @@ def read_edgelist(path):
     >>> g = read_edgelist(path)
     >>> g.n_nodes, g.n_links, g.labels
     (3, 3, [1, 2, 3])
+    >>> _ = open(path, "w").write("new york\\tboston\\nboston\\tlos angeles\\n")
+    >>> read_edgelist(path, delimiter="\\t").labels
+    ['new york', 'boston', 'los angeles']
+    >>> read_edgelist(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: ...g.txt...line 1: 3 fields ('new', 'york', 'boston') where 'u v' was expected; ...
     """
+    if extra not in ("refuse", "ignore"):
+        raise ValueError(f"extra must be 'refuse' or 'ignore', got {extra!r}")
+    if delimiter == "":
+        raise ValueError("delimiter must not be empty (None splits on whitespace)")
     name = os.fspath(path)
+    if delimiter is None and name.lower().endswith(".tsv"):
+        delimiter = "\t"
     with reading(name, "edge list"):
         with open(name, encoding="utf-8") as f:
             lines = f.read().splitlines()
         if lines and lines[0].strip() == MAGIC:
             return _read_sections(lines)
-        return _read_plain(lines)
+        return _read_plain(lines, delimiter, extra)
 
 
 def _read_sections(lines: list[str]):
@@ -208,7 +235,14 @@ def _parse_edges(data, shape):
     return ends[:, 0], ends[:, 1], weights
 
 
-def _read_plain(lines: list[str]) -> Graph:
+def _fields(line: str, delimiter: str | None) -> list[str]:
+    if delimiter is None:
+        return line.split()
+    return [field.strip() for field in line.split(delimiter)]
+
+
+def _read_plain(lines: list[str], delimiter: str | None = None,
+                extra: str = "refuse") -> Graph:
     import networkx as nx
 
     pairs = []
@@ -216,9 +250,18 @@ def _read_plain(lines: list[str]) -> Graph:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        fields = line.split()
-        if len(fields) < 2:
+        fields = _fields(line, delimiter)
+        if len(fields) < 2 or not all(fields[:2]):
             raise ValueError(f"line {number}: expected 'u v', got {raw.strip()!r}")
+        if len(fields) > 2 and extra == "refuse":
+            how = ("a tab" if delimiter == "\t" else repr(delimiter)) if delimiter else \
+                "whitespace"
+            raise ValueError(
+                f"line {number}: {len(fields)} fields {tuple(fields)} where 'u v' was expected; "
+                "give the delimiter that separates the two nodes (for tabs delimiter='\\t', "
+                "--delimiter tab) or extra='ignore' (--extra-fields ignore) to drop the fields "
+                "after the second"
+                + ("" if delimiter is None else f" (split on {how})"))
         pairs.append(fields[:2])
     tokens = [t for pair in pairs for t in pair]
     if all(t.lstrip("-").isdigit() for t in tokens):

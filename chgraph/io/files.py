@@ -137,7 +137,8 @@ def _is_layered(G) -> bool:
     )
 
 
-def read_graph(path, kind: str = "auto"):
+def read_graph(path, kind: str = "auto", *, delimiter: str | None = None,
+               extra: str = "refuse"):
     """Read a graph file, choosing the reader by extension.
 
     Parameters
@@ -150,6 +151,9 @@ def read_graph(path, kind: str = "auto"):
         list, GraphML/GML nodes with ``layer`` or ``bipartite`` attributes), else a
         :class:`chgraph.Graph`. ``"layers"`` requires layers; ``"graph"`` always returns a
         Graph (layers as their multipartite graph, node labels ``"L{layer}:{index}"``).
+    delimiter, extra
+        How a plain edge list splits its lines (see :func:`read_edgelist`); other formats
+        ignore them.
 
     Raises
     ------
@@ -176,7 +180,7 @@ def read_graph(path, kind: str = "auto"):
     if fmt == "npz":
         result = load_layers(name)
     elif fmt == "edgelist":
-        result = read_edgelist(name)
+        result = read_edgelist(name, delimiter=delimiter, extra=extra)
     else:
         import networkx as nx
 

@@ -333,3 +333,27 @@ def test_module_entry_point(files):
                          timeout=120)
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("chgraph: error: ") and bad.stderr.count("\n") == 1
+
+
+def test_plain_edge_lists_take_a_delimiter(tmp_path, capsys):
+    """A tab-separated edge list with spaces in node names: read with --delimiter tab (and
+    exported with its names), refused in one line without it, never read as another graph."""
+    path = tmp_path / "cities.txt"
+    path.write_text("new york\tboston\nboston\tlos angeles\nlos angeles\tsan diego\n"
+                    "san diego\tnew york\n")
+    code, out, err = run(capsys, "score", path, "--delimiter", "tab", "--top", "2")
+    assert code == 0 and err == ""
+    rows = table_rows(out, "rank")
+    assert len(rows) == 2 and all("new" in " ".join(r) or "boston" in " ".join(r) for r in rows)
+    code, out, err = run(capsys, "score", path)
+    assert code == 2 and err.count("\n") == 1 and "3 fields" in err and "--delimiter" in err
+    code, _, err = run(capsys, "export", path, tmp_path / "c.graphml", "--delimiter", "\\t")
+    assert code == 0
+    assert sorted(read_graph(tmp_path / "c.graphml").labels) == [
+        "boston", "los angeles", "new york", "san diego"]
+    weighted = tmp_path / "w.txt"
+    weighted.write_text("1 2 0.5\n2 3 0.25\n3 4 1\n4 1 2\n")
+    assert run(capsys, "analyze", weighted, "--out", tmp_path / "a")[0] == 2
+    code, _, err = run(capsys, "analyze", weighted, "--out", tmp_path / "a",
+                       "--extra-fields", "ignore", "-q")
+    assert code == 0, err

@@ -315,8 +315,70 @@ def test_unipartite_graphs_through_the_dispatcher(tmp_path):
         cio.write_graph(Graph.from_networkx(G), tmp_path / "karate.npz")
     plain = tmp_path / "plain.txt"
     plain.write_text("# comment\n10 11 0.5\n11 12\n")
-    g = cio.read_graph(plain)
+    with pytest.raises(ValueError, match="line 2: 3 fields"):
+        cio.read_graph(plain)  # a weight this graph cannot keep: said, not dropped silently
+    g = cio.read_graph(plain, extra="ignore")
     assert g.labels == [10, 11, 12] and g.n_links == 2
+
+
+def _named_links(g: Graph) -> set:
+    """The links of a Graph as sets of node labels."""
+    coo = g.csr.tocoo()
+    return {frozenset((g.labels[u], g.labels[v])) for u, v in zip(coo.row, coo.col, strict=True)
+            if u < v}
+
+
+def test_plain_edge_list_delimiter_and_extra_fields(tmp_path):
+    """Node names with spaces in a tab-separated file: read as such with the delimiter (the
+    default for .tsv), refused (never read as another graph) when split on whitespace."""
+    text = "new york\tboston\nboston\tlos angeles\n# a comment\nlos angeles\tnew york\n"
+    for name in ("cities.txt", "cities.tsv"):
+        (tmp_path / name).write_text(text)
+    expected = {frozenset(p) for p in [("new york", "boston"), ("boston", "los angeles"),
+                                       ("los angeles", "new york")]}
+
+    edges = _named_links
+    g = cio.read_edgelist(tmp_path / "cities.txt", delimiter="\t")
+    assert g.n_nodes == 3 and edges(g) == expected
+    assert edges(cio.read_graph(tmp_path / "cities.tsv")) == expected
+    with pytest.raises(ValueError, match=r"cities\.txt.*line 1: 3 fields.*delimiter"):
+        cio.read_graph(tmp_path / "cities.txt")
+    (tmp_path / "w.csv.txt").write_text("a,b,0.5\nb,c,1\n")
+    with pytest.raises(ValueError, match="line 1: 3 fields"):
+        cio.read_edgelist(tmp_path / "w.csv.txt", delimiter=",")
+    g = cio.read_edgelist(tmp_path / "w.csv.txt", delimiter=",", extra="ignore")
+    assert g.labels == ["a", "b", "c"] and g.n_links == 2
+    (tmp_path / "short.txt").write_text("a,\n")
+    with pytest.raises(ValueError, match="line 1: expected 'u v'"):
+        cio.read_edgelist(tmp_path / "short.txt", delimiter=",")
+    with pytest.raises(ValueError, match="extra"):
+        cio.read_edgelist(tmp_path / "cities.txt", extra="weight")
+
+
+LABEL = st.text(st.sampled_from("ab z-"), min_size=1, max_size=4).map(
+    lambda t: "n" + t.strip() if t.strip() else "n")
+
+
+@given(st.lists(st.tuples(LABEL, LABEL), max_size=12), st.sampled_from(["\t", ",", ";"]))
+def test_plain_edge_lists_with_spaces_in_names_round_trip(pairs, delimiter):
+    """Any graph whose node names hold spaces, written with a delimiter, reads back as the
+    same graph (same names, same links); split on whitespace it is refused or the same."""
+    pairs = [(u, v) for u, v in pairs if u != v]
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "g.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("".join(f"{u}{delimiter}{v}\n" for u, v in pairs))
+        g = cio.read_edgelist(path, delimiter=delimiter)
+        want = {frozenset(p) for p in pairs}
+        assert _named_links(g) == want
+        assert set(g.labels) == {x for p in pairs for x in p}
+        if delimiter == "\t":
+            try:
+                h = cio.read_edgelist(path)
+            except ValueError as exc:
+                assert "fields" in str(exc)
+            else:
+                assert _named_links(h) == want
 
 
 def test_read_graph_kinds(tmp_path):
