@@ -533,6 +533,9 @@ def _load_npz(path_str: str, seed: int, test_fraction: float) -> Dataset:
             f"{where} does not exist; give a .npz holding x_train, y_train, x_test, y_test "
             "(or x, y)"
         )
+    if not zipfile.is_zipfile(path):  # numpy would speak of pickled data
+        raise DatasetError(f"cannot read {where}: not an .npz archive (a zip of .npy arrays, "
+                           "as np.savez writes)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             data = {k: npz[k] for k in npz.files}

@@ -34,6 +34,9 @@ __all__ = ["train", "RunError", "load_checkpoint", "CHECKPOINT", "CONFIG", "REPO
 
 CONFIG = "config.json"
 CHECKPOINT = "checkpoint.pt"
+#: what every checkpoint holds (``lr_schedule`` and ``calibration_seconds`` came later)
+CHECKPOINT_KEYS = ("config", "epoch", "model", "optimizer", "sparsifier", "history",
+                   "train_seconds")
 REPORT = "report.json"
 
 
@@ -106,6 +109,10 @@ def load_checkpoint(out: str | os.PathLike) -> dict:
         raise RunError(f"{path} is not a readable checkpoint: {exc}") from None
     if not isinstance(ck, dict) or ck.get("version") != CHECKPOINT_VERSION:
         raise RunError(f"{path} is not a chsnn checkpoint of version {CHECKPOINT_VERSION}")
+    missing = [key for key in CHECKPOINT_KEYS if key not in ck]
+    if missing:
+        raise RunError(f"{path} is not a complete chsnn checkpoint: it lacks "
+                       f"{', '.join(missing)}")
     try:  # a checkpoint saved before later fields existed holds their legacy values
         ck["config"] = TrainConfig.from_dict(ck["config"]).to_dict()
     except (ConfigError, TypeError, KeyError) as exc:
@@ -154,8 +161,15 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
     say = log or (lambda s: None)
     if resume:
         ck = load_checkpoint(out)
-        run.restore(ck)
-        run.restore_schedule(ck)
+        try:
+            run.restore(ck)
+            run.restore_schedule(ck)
+        except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as exc:
+            if isinstance(exc, RunError):
+                raise
+            what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise RunError(f"{out / CHECKPOINT} does not fit this run ({type(exc).__name__}: "
+                           f"{' '.join(what.split())[:300]})") from None
         say(f"resuming {out} after epoch {run.epoch}/{cfg.epochs}")
     else:
         out.mkdir(parents=True, exist_ok=True)

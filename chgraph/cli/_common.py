@@ -94,8 +94,28 @@ def resolve_source(path) -> str:
     snapshots = run_snapshots(path)
     if snapshots:
         return os.fspath(snapshots[-1][1])
+    method = _run_method(path)
+    if method == "dense":
+        raise CLIError(f"{path}: a chsnn run of the dense method, which has no sparse topology "
+                       "to read (only the sparse methods write topology.npz)")
+    if method is not None:
+        raise CLIError(f"{path}: a chsnn run ({method}) that has not written its topology yet "
+                       "(topology/epoch_000.npz is written when training starts)")
     raise CLIError(f"{path}: a directory but not a chsnn run directory (no topology.npz and "
                    "no topology/epoch_NNN.npz)")
+
+
+def _run_method(path: str) -> str | None:
+    """The ``method`` of a chsnn run directory's report.json or config.json (None: neither)."""
+    for name in ("report.json", "config.json"):
+        try:
+            with open(os.path.join(path, name), encoding="utf-8") as f:
+                method = json.load(f).get("method")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(method, str):
+            return method
+    return None
 
 
 def add_edgelist_options(p: argparse.ArgumentParser) -> None:

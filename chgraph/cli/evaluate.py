@@ -118,7 +118,13 @@ def run(args) -> int:
     finally:
         bar.close()
     what = f"layer {name!r}" if bipartite else f"graph {name!r}"
-    negatives = "all non-links" if args.negatives is None else f"{args.negatives} sampled non-links"
+    scored = result.settings["negatives_scored"]
+    if args.negatives is None:
+        negatives = f"all {scored} non-links"
+    elif scored == args.negatives:
+        negatives = f"{scored} sampled non-links"
+    else:  # asked for more than there are: every non-link is scored
+        negatives = f"all {scored} non-links (--negatives {args.negatives} exceeds them)"
     print(f"# link prediction on {what} ({describe(net, bipartite)}): {args.repeats} repeat(s), "
           f"{args.fraction:g} held out, seed {args.seed}, {negatives}")
     print(summary_table(result.summary))

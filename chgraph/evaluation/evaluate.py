@@ -47,7 +47,8 @@ class EvaluationResult:
         One row per method, in the order given: ``method``, ``n_repeats`` and
         ``<metric>_mean`` / ``<metric>_std`` (sample standard deviation; 0 for one repeat).
     settings : dict
-        The arguments of the evaluation.
+        The arguments of the evaluation, and ``negatives_scored``: the non-links scored per
+        repeat (all of them when ``n_negatives`` is None or larger than their number).
     """
 
     rows: list[dict]
@@ -143,8 +144,11 @@ def evaluate(graph, methods=DEFAULT_METHODS, fraction: float = 0.1, n_repeats: i
             rows.append(row)
             if progress is not None:
                 progress(len(rows), int(n_repeats) * len(methods))
+    used = sorted({row["n_candidates"] - row["n_test"] for row in rows})
     settings = {"methods": methods, "fraction": fraction, "n_repeats": int(n_repeats),
                 "seed": int(seed), "bipartite": bipartite, "n_negatives": n_negatives,
+                # what was scored: all non-links when n_negatives is None or exceeds them
+                "negatives_scored": used[0] if len(used) == 1 else used,
                 "keep_nodes": keep_nodes, "internal_degree": internal_degree}
     return EvaluationResult(rows, summarize(rows, methods), settings)
 

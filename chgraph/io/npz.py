@@ -105,9 +105,12 @@ def load_layers(path) -> LayerStack:
     >>> load_layers(path)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: ...bad.npz: not a chgraph layers file (format tag 'something-else', ...)
+    ValueError: ...bad.npz: not a chgraph layers file (format tag 'something-else', ...); write ...
     """
     name = os.fspath(path)
+    if os.path.isfile(name) and not _looks_like_npy_or_zip(name):
+        raise ValueError(f"{name}: not an .npz archive (an .npz is a zip of .npy arrays; this "
+                         "file is neither a zip archive nor a .npy array)")
     try:
         archive = np.load(name, allow_pickle=False)
     except PASS_THROUGH:
@@ -127,15 +130,35 @@ def load_layers(path) -> LayerStack:
         raise ValueError(f"{name}: {exc}") from None
 
 
+def _looks_like_npy_or_zip(name: str) -> bool:
+    """Whether the file starts like a .npy array or is a zip archive (what np.load reads
+    without pickles); anything else would reach numpy's message about pickled data."""
+    import zipfile
+
+    with open(name, "rb") as f:
+        head = f.read(6)
+    return head == b"\x93NUMPY" or zipfile.is_zipfile(name)
+
+
+#: how to make a file that :func:`load_layers` reads, for the message that refuses one
+HOW_TO_WRITE = ("write one with chgraph.io.save_layers(path, [matrix, ...]) or convert a graph "
+                "file with 'chgraph export SRC DST.npz'")
+_SCIPY_FORMATS = ("csr", "csc", "coo", "bsr", "dia", "dok", "lil")
+
+
 def stack_from_arrays(arrays: dict) -> LayerStack:
     """Validate the arrays of a ``chgraph-layers`` archive and build the stack."""
     tag = arrays.get("format")
     if tag is None or tag.dtype.kind not in "US" or tag.size != 1 or str(tag.ravel()[0]) != (
         FORMAT_TAG
     ):
-        shown = "missing" if tag is None else repr(str(tag.ravel()[0])) if tag.size else "empty"
+        shown = "missing" if tag is None else repr(_text(tag)) if tag.size else "empty"
+        how = HOW_TO_WRITE
+        if tag is not None and tag.size == 1 and _text(tag) in _SCIPY_FORMATS:
+            how = ("this is a scipy.sparse.save_npz matrix: convert it with chgraph.io."
+                   "save_layers(out, [scipy.sparse.load_npz(path)])")
         raise ValueError(
-            f"not a chgraph layers file (format tag {shown}, expected {FORMAT_TAG!r})"
+            f"not a chgraph layers file (format tag {shown}, expected {FORMAT_TAG!r}); {how}"
         )
     version = arrays.get("version")
     if version is None or version.size != 1 or version.dtype.kind not in "iu":
@@ -208,3 +231,8 @@ def _layer_from_arrays(arrays: dict, i: int):
             raise ValueError(f"{p}weight has {w.size} values for {indices.size} links")
         w = w.astype(np.float32)
     return layer, w
+
+
+def _text(tag: np.ndarray) -> str:
+    value = tag.ravel()[0]
+    return value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)

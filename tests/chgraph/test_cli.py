@@ -357,3 +357,51 @@ def test_plain_edge_lists_take_a_delimiter(tmp_path, capsys):
     code, _, err = run(capsys, "analyze", weighted, "--out", tmp_path / "a",
                        "--extra-fields", "ignore", "-q")
     assert code == 0, err
+
+
+def test_a_dense_run_or_one_without_topology_is_named_as_such(tmp_path, capsys):
+    dense = tmp_path / "dense"
+    dense.mkdir()
+    (dense / "config.json").write_text(json.dumps({"method": "dense"}))
+    (dense / "report.json").write_text(json.dumps({"method": "dense", "test_accuracy": 0.9}))
+    code, _, err = run(capsys, "analyze", dense)
+    assert code == 2 and err.count("\n") == 1 and "dense method" in err
+    assert "not a chsnn run directory" not in err
+    young = tmp_path / "young"
+    young.mkdir()
+    (young / "config.json").write_text(json.dumps({"method": "chsnn"}))
+    code, _, err = run(capsys, "score", young)
+    assert code == 2 and "chsnn" in err and "has not written its topology" in err
+    other = tmp_path / "other"
+    other.mkdir()
+    assert "not a chsnn run directory" in run(capsys, "analyze", other)[2]
+
+
+def test_negatives_beyond_the_non_links_are_reported_as_scored(files, tmp_path, capsys):
+    """Karate: 34 nodes, 78 links, so 561 - 78 = 483 non-links, however many are asked for."""
+    code, out, _ = run(capsys, "evaluate", files / "karate.graphml", "--negatives", 100000,
+                       "--repeats", 1, "--methods", "CH3-L3", "--out", tmp_path / "e.json")
+    assert code == 0
+    header = out.splitlines()[0]
+    assert "all 483 non-links (--negatives 100000 exceeds them)" in header
+    assert "100000 sampled" not in out
+    settings = strict_load(tmp_path / "e.json")["settings"]
+    assert settings["negatives_scored"] == 483 and settings["n_negatives"] == 100000
+    code, out, _ = run(capsys, "evaluate", files / "karate.graphml", "--negatives", 50,
+                       "--repeats", 2, "--methods", "CH3-L3")
+    assert code == 0 and "50 sampled non-links" in out.splitlines()[0]
+
+
+def test_export_says_what_the_target_format_drops(tmp_path, capsys):
+    G = nx.karate_club_graph()  # node attribute 'club', edge attribute 'weight'
+    nx.write_graphml(G, tmp_path / "k.graphml")
+    code, out, _ = run(capsys, "export", tmp_path / "k.graphml", tmp_path / "k.edgelist")
+    notes = [line for line in out.splitlines() if line.startswith("note: ")]
+    assert code == 0 and len(notes) == 2
+    assert "names are not kept" in notes[0] and "club" in notes[1] and "weight" in notes[1]
+    code, out, _ = run(capsys, "export", tmp_path / "k.edgelist", tmp_path / "k.graphml2.gml")
+    assert code == 0 and "note:" not in out  # integer nodes 0..33: nothing to lose
+    save_layers(tmp_path / "l.npz", [np.eye(3)], weights=[np.ones(3)], names=["fc1"])
+    assert run(capsys, "export", tmp_path / "l.npz", tmp_path / "l.graphml")[0] == 0
+    code, out, _ = run(capsys, "export", tmp_path / "l.graphml", tmp_path / "l.edgelist")
+    assert code == 0 and "note:" not in out  # layers keep everything chgraph wrote

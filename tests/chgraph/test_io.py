@@ -288,6 +288,23 @@ def test_unreadable_files_give_one_line_value_errors(tmp_path):
         cio.read_graph(tmp_path / "x.json")
 
 
+def test_foreign_npz_files_are_refused_saying_how_to_make_one(tmp_path):
+    noise = tmp_path / "noise.npz"
+    noise.write_bytes(np.random.default_rng(0).bytes(3000))
+    with pytest.raises(ValueError, match="not an .npz archive") as info:
+        cio.load_layers(noise)
+    assert "pickle" not in str(info.value)
+    scipy_file = tmp_path / "scipy.npz"
+    sp.save_npz(scipy_file, sp.random(5, 4, density=0.5, format="csr", random_state=0))
+    with pytest.raises(ValueError, match=r"format tag 'csr'.*scipy\.sparse\.save_npz.*"
+                                         r"save_layers"):
+        cio.load_layers(scipy_file)
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, a=np.eye(3))
+    with pytest.raises(ValueError, match=r"format tag missing.*save_layers.*chgraph export"):
+        cio.read_graph(plain)
+
+
 def test_save_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "net.npz"
     cio.save_layers(path, [np.eye(2)], names=["old"])

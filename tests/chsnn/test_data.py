@@ -423,6 +423,11 @@ def test_npz_unreadable(tmp_path):
     junk.write_bytes(b"this is not a zip file")
     with pytest.raises(DatasetError, match="cannot read"):
         load_dataset(str(junk))
+    noise = tmp_path / "noise.npz"  # numpy would speak of pickled data
+    noise.write_bytes(np.random.default_rng(0).bytes(3000))
+    with pytest.raises(DatasetError, match="not an .npz archive") as info:
+        load_dataset(str(noise))
+    assert "pickle" not in str(info.value)
     obj = tmp_path / "obj.npz"
     np.savez(obj, x=np.array([object()] * 4, dtype=object).reshape(2, 2), y=np.arange(2))
     with pytest.raises(DatasetError, match="cannot read"):

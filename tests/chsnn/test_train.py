@@ -304,3 +304,21 @@ def test_a_model_that_cannot_fit_is_refused_before_allocation():
     with pytest.raises(ConfigError, match="cuda:0 memory to train"):
         check_model_fits(model, cfg, torch.device("cuda:0"), "masked",
                          free={"host": 4 * total, "device": 16 * total - 1})
+
+
+@pytest.mark.parametrize("damage", ["drop history", "drop model key"])
+def test_a_checkpoint_with_missing_keys_is_a_clear_error(tmp_path, damage):
+    run(tmp_path, method="set", epochs=2)
+    out = tmp_path / "run"
+    (out / "report.json").unlink()
+    ck = torch.load(out / CHECKPOINT, weights_only=False)
+    if damage == "drop history":
+        del ck["history"]
+        match = "not a complete chsnn checkpoint: it lacks history"
+    else:
+        del ck["model"]["fc1.bias"]
+        match = r"does not fit this run \(RuntimeError: .*fc1\.bias"
+    torch.save(ck, out / CHECKPOINT)
+    with pytest.raises(RunError, match=match) as info:
+        train(TrainConfig(), out, resume=True, progress=False, log=None)
+    assert "\n" not in str(info.value)
