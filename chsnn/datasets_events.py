@@ -15,8 +15,10 @@ count** (SpikingJelly's ``split_by="number"``: segment ``i`` holds events
 ``t`` is ``2 x 34 x 34`` (polarity OFF, ON; row y; column x) and is 1 where that segment has at
 least one event of that polarity at that pixel, else 0: binary spikes, so the first layer's
 synaptic operations are counted as SOPs. A sample is stored flattened as
-``T * 2 * 34 * 34`` float32 with ``image_shape`` ``(T, 2, 34, 34)``; train with
-``--encoder frames``, which hands the model ``[T, B, 2, 34, 34]``.
+``T * 2 * 34 * 34`` uint8 0 / 1 (a quarter of float32's memory; :func:`stack_frames`) with
+``image_shape`` ``(T, 2, 34, 34)``; train with ``--encoder frames``, which hands the model
+``[T, B, 2, 34, 34]`` as floats. DVS128 Gesture and CIFAR10-DVS (:mod:`chsnn.datasets_dvs`)
+are binned by the same two functions.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ import numpy as np
 
 from .data import Dataset, DatasetError, DatasetInfo
 
-__all__ = ["NMNIST_SIZE", "read_nmnist_events", "events_to_frames", "load_nmnist",
-           "nmnist_infos", "how_to_get"]
+__all__ = ["NMNIST_SIZE", "read_nmnist_events", "events_to_frames", "stack_frames",
+           "load_nmnist", "nmnist_infos", "how_to_get"]
 
 #: sensor width and height of N-MNIST
 NMNIST_SIZE = 34
@@ -72,24 +74,49 @@ def read_nmnist_events(path: str | os.PathLike) -> dict[str, np.ndarray]:
             "t": ((ev[:, 2] & 0x7F) << 16) | (ev[:, 3] << 8) | ev[:, 4]}
 
 
-def events_to_frames(events: dict[str, np.ndarray], T: int) -> np.ndarray:
-    """Binary frames ``[T, 2, 34, 34]`` (uint8) of one sample, split by event count (see the
-    module docstring).
+def events_to_frames(events: dict[str, np.ndarray], T: int,
+                     size: int | tuple[int, int] = NMNIST_SIZE) -> np.ndarray:
+    """Binary frames ``[T, 2, H, W]`` (uint8) of one sample, split by event count (see the
+    module docstring); ``size`` is the sensor, ``H = W = size`` or ``(H, W)`` (N-MNIST's
+    34 x 34 by default). ``x`` is the column, ``y`` the row, ``p`` 0 (OFF) or 1 (ON); every
+    event must lie on the sensor (the readers check it).
 
     >>> ev = {"x": np.array([0, 1, 2]), "y": np.array([0, 0, 1]), "p": np.array([1, 0, 1]),
     ...       "t": np.array([0, 5, 9])}
     >>> f = events_to_frames(ev, 2)        # segments: event 0 | events 1, 2
     >>> f.shape, np.argwhere(f).tolist()
     ((2, 2, 34, 34), [[0, 1, 0, 0], [1, 0, 0, 1], [1, 1, 1, 2]])
+    >>> events_to_frames(ev, 1, size=(2, 3)).shape
+    (1, 2, 2, 3)
     """
+    h, w = (size, size) if isinstance(size, (int, np.integer)) else size
     n = len(events["x"])
-    frames = np.zeros((T, 2, NMNIST_SIZE, NMNIST_SIZE), np.uint8)
+    frames = np.zeros((T, 2, int(h), int(w)), np.uint8)
     if n == 0:
         return frames
     per = n // T
     seg = np.minimum(np.arange(n) // per, T - 1) if per else np.arange(n)
     frames[seg, events["p"], events["y"], events["x"]] = 1
     return frames
+
+
+def stack_frames(samples, n: int, T: int, size: int | tuple[int, int] = NMNIST_SIZE
+                 ) -> np.ndarray:
+    """The frames of the ``n`` samples that ``samples`` yields (exactly ``n``), one flattened
+    row each: ``(n, T * 2 * H * W)`` uint8 0 / 1. The events come one sample at a time, so only
+    the frames of a whole dataset are held in memory, a quarter of float32's size (the frames
+    encoder turns a batch into floats).
+
+    >>> ev = {"x": np.array([1]), "y": np.array([0]), "p": np.array([1]), "t": np.array([0])}
+    >>> x = stack_frames(iter([ev, ev]), 2, 1, size=(1, 2))
+    >>> x.dtype, x.tolist()
+    (dtype('uint8'), [[0, 0, 0, 1], [0, 0, 0, 1]])
+    """
+    h, w = (size, size) if isinstance(size, (int, np.integer)) else size
+    x = np.zeros((int(n), int(T) * 2 * int(h) * int(w)), np.uint8)
+    for i, events in zip(range(int(n)), samples, strict=True):
+        x[i] = events_to_frames(events, int(T), (h, w)).reshape(-1)
+    return x
 
 
 def _split_files(root: Path, split: str) -> list[tuple[Path, int]]:
@@ -119,9 +146,7 @@ def load_nmnist(root: str | os.PathLike | None, *, T: int = 8) -> Dataset:
     parts = {}
     for split in _SPLITS:
         files = _split_files(base, split)
-        x = np.empty((len(files), int(T) * 2 * NMNIST_SIZE * NMNIST_SIZE), np.float32)
-        for i, (path, _) in enumerate(files):
-            x[i] = events_to_frames(read_nmnist_events(path), int(T)).reshape(-1)
+        x = stack_frames((read_nmnist_events(path) for path, _ in files), len(files), int(T))
         parts[split] = (x, np.array([d for _, d in files], np.int64))
     return Dataset(
         name="nmnist", x_train=parts["Train"][0], y_train=parts["Train"][1],
