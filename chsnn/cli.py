@@ -42,11 +42,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=d.model, help="2fc, 3fc, 2conv2fc, 6conv2fc or "
                    "spikformer (default %(default)s)")
     p.add_argument("--dataset", default=d.dataset, help="mnist5k (embedded), fashion-mnist, "
-                   "mnist, digits, cifar10, cifar100, nmnist (these three from --data-root), "
-                   "or a .npz file (default %(default)s)")
+                   "mnist, digits, cifar10, cifar100, nmnist, dvs-gesture, cifar10-dvs (these "
+                   "five from --data-root), or a .npz file (default %(default)s)")
     p.add_argument("--data-root", default=None, help="directory of the IDX files "
                    "(fashion-mnist: default /usr/share/datasets/fashion-mnist), of "
-                   "cifar-10-batches-py/ or cifar-100-python/, or of N-MNIST's Train/ and Test/")
+                   "cifar-10-batches-py/ or cifar-100-python/, of N-MNIST's Train/ and Test/, "
+                   "of DvsGesture/ or of CIFAR10-DVS's class folders (docs/datasets.md)")
     p.add_argument("--sparsity", type=float, default=d.sparsity,
                    help="fraction of links removed in every sparse layer (default %(default)s)")
     p.add_argument("--epochs", type=int, default=d.epochs, help="default %(default)s")
@@ -69,7 +70,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    "on the test set (default %(default)s)")
     p.add_argument("--T", type=int, default=d.T, help="time steps (default %(default)s)")
     p.add_argument("--encoder", default=d.encoder, choices=("poisson", "direct", "frames"),
-                   help="frames: event data binned into T frames (nmnist; needs T = 8)")
+                   help="frames: event data binned into T frames (nmnist, dvs-gesture, "
+                   "cifar10-dvs; needs T = 8)")
     p.add_argument("--augment", action="store_true", help="random crop (padding 4) and "
                    "horizontal flip of every training batch (image data, e.g. cifar10)")
     p.add_argument("--normalize", action="store_true", help="standardise the inputs per "
@@ -119,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(c)
     sub.add_parser("methods", help="list the training methods")
     ds = sub.add_parser("datasets", help="list the datasets and whether they are here")
-    ds.add_argument("--data-root", default=None, help="also look for the IDX, CIFAR and N-MNIST "
-                    "files in this directory")
+    ds.add_argument("--data-root", default=None, help="also look for the IDX, CIFAR, N-MNIST, "
+                    "DVS128 Gesture and CIFAR10-DVS files in this directory")
     return parser
 
 

@@ -90,7 +90,10 @@ class Dataset:
 
     ``x_*`` are float32 ``(N, features)`` in ``[0, 1]``; ``y_*`` are int64 ``(N,)`` in
     ``0 .. n_classes - 1``; ``image_shape`` is the shape of one sample before flattening
-    (``(28, 28)``, ``(8, 8)``, or ``(features,)`` for data that are not images).
+    (``(28, 28)``, ``(8, 8)``, or ``(features,)`` for data that are not images). Event data
+    binned into ``T`` binary frames (``image_shape`` ``(T, C, H, W)``: ``nmnist``,
+    ``dvs-gesture``, ``cifar10-dvs``) keep ``x_*`` as uint8 0 / 1, a quarter of the memory;
+    ``--encoder frames`` turns each batch into floats.
     """
 
     name: str
@@ -612,6 +615,8 @@ _DESCRIPTIONS = {
     "cifar10": "CIFAR-10 3x32x32 python-version batches from --data-root DIR (no download)",
     "cifar100": "CIFAR-100 3x32x32 python-version batches from --data-root DIR (no download)",
     "nmnist": "N-MNIST .bin events from --data-root DIR, T = 8 frames 2x34x34 (no download)",
+    "dvs-gesture": "DVS128 Gesture AEDAT 3.1 files from --data-root DIR, T = 8 frames 2x128x128",
+    "cifar10-dvs": "CIFAR10-DVS AEDAT 2.0 files from --data-root DIR, T = 8 frames 2x128x128",
 }
 
 
@@ -628,6 +633,7 @@ def load_dataset(
     root: str | os.PathLike | None = None,
     seed: int = 0,
     test_fraction: float = 0.2,
+    T: int = 8,
 ) -> Dataset:
     """Load a dataset by name (``mnist5k``, ``fashion-mnist``, ``mnist``, ``digits``) or by the
     path of a ``.npz`` file.
@@ -636,7 +642,8 @@ def load_dataset(
     ``/usr/share/datasets/fashion-mnist``) and ``mnist`` (required); the other datasets ignore
     it. ``seed`` and ``test_fraction`` set the stratified split of datasets that come as one
     pool (``mnist5k``, ``digits``, ``.npz`` with ``x, y``); IDX datasets and ``.npz`` files with
-    their own split keep it.
+    their own split keep it. ``T`` is the number of frames of the event datasets (``nmnist``,
+    ``dvs-gesture``, ``cifar10-dvs``, read from ``root``; see ``docs/datasets.md``).
     """
     if str(name).lower().endswith(".npz"):
         return _load_npz(str(name), seed, test_fraction)
@@ -658,7 +665,15 @@ def load_dataset(
     if key in ("nmnist", "n-mnist"):
         from .datasets_events import load_nmnist
 
-        return load_nmnist(root)
+        return load_nmnist(root, T=T)
+    if key in ("dvs-gesture", "dvsgesture", "dvs128-gesture"):
+        from .datasets_dvs import load_dvs_gesture
+
+        return load_dvs_gesture(root, T=T)
+    if key in ("cifar10-dvs", "cifar10dvs"):
+        from .datasets_dvs import load_cifar10_dvs
+
+        return load_cifar10_dvs(root, T=T)
     known = ", ".join(k for k in _DESCRIPTIONS)
     raise DatasetError(f"unknown dataset {name!r}; known: {known}")
 
@@ -710,7 +725,8 @@ def available_datasets(root: str | os.PathLike | None = None) -> list[DatasetInf
 
 def _paper_infos(root: str | os.PathLike | None) -> list[DatasetInfo]:
     """``chsnn datasets`` lines of the paper's datasets read from a user's directory."""
+    from .datasets_dvs import dvs_infos
     from .datasets_events import nmnist_infos
     from .datasets_vision import cifar_infos
 
-    return [*cifar_infos(root), *nmnist_infos(root)]
+    return [*cifar_infos(root), *nmnist_infos(root), *dvs_infos(root)]

@@ -279,7 +279,7 @@ def test_available_datasets(tmp_path):
     infos = D.available_datasets(root=tmp_path)
     names = [i.name for i in infos]
     assert names == ["mnist5k", "fashion-mnist", "mnist", "digits", "<path>.npz", "cifar10",
-                     "cifar100", "nmnist"]
+                     "cifar100", "nmnist", "dvs-gesture", "cifar10-dvs"]
     by = {i.name: i for i in infos}
     assert not by["fashion-mnist"].available and not by["mnist"].available
     assert all(i.description and str(i) for i in infos)
