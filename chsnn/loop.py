@@ -9,7 +9,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from chgraph.analysis import live_neurons
 from snn_adapters import CHSNN, find_linear_layers
 from snn_adapters.layers import layer_shape
 
@@ -22,7 +21,7 @@ from .methods import get_method
 from .models import build_model
 
 __all__ = ["Run", "RunError", "make_model", "check_model_fits", "make_optimizer", "LRSchedule",
-           "live_neuron_fraction", "CHECKPOINT_VERSION"]
+           "CHECKPOINT_VERSION"]
 
 CHECKPOINT_VERSION = 1
 # purposes of the derived generators (see _generator)
@@ -277,30 +276,6 @@ class _Encoder:
 
 
 
-def live_neuron_fraction(masks: list[np.ndarray], chains: list[list[int]]) -> float:
-    """Fraction of live hidden neurons over the outputs of the sparse layers.
-
-    ``masks`` are ``n_in x n_out`` boolean arrays; ``chains`` group their indices as the
-    sparsifier's chains. The outputs of a chain's last layer feed a dense layer (the
-    classifier, or any dense consumer), so they are hidden neurons too:
-    :func:`chgraph.analysis.live_neurons` with ``dense_after=True`` (direct test: an incoming
-    and an outgoing link) counts the live ones, as ``chgraph analyze`` does on a run. 1.0 when
-    there are none.
-
-    >>> m1 = np.array([[1, 0, 0], [0, 1, 0]], bool)   # output 2 has no input
-    >>> m2 = np.array([[1], [0], [1]], bool)          # output 1 has no outgoing link
-    >>> live_neuron_fraction([m1, m2], [[0, 1]])      # hidden layer 1/3 live, outputs 2/1
-    0.5
-    """
-    live = total = 0
-    for chain in chains:
-        levels = live_neurons([masks[i] for i in chain], cascade=False, dense_after=True)
-        for level in levels[1:]:
-            live += int(level.sum())
-            total += level.size
-    return 1.0 if total == 0 else live / total
-
-
 class Run:
     """Model, optimiser, sparsifier, data and history of one run."""
 
@@ -432,10 +407,12 @@ class Run:
         pos = {n: i for i, n in enumerate(self.sparsifier.layer_names)}
         return [[pos[n] for n in c] for c in self.sparsifier.chains]
 
-    def live_fraction(self, masks: list[np.ndarray] | None = None) -> float:
-        """:func:`live_neuron_fraction` of the current masks (or of ``masks``)."""
-        masks = self.layer_masks()[1] if masks is None else masks
-        return live_neuron_fraction(masks, self.chains()) if masks else 1.0
+    def live_fraction(self) -> float:
+        """The live-neuron fraction of the current topology: the sparsifier's
+        (:meth:`snn_adapters.CHSNN.live_fraction`, which its history records at every update),
+        the project's one definition (:func:`chgraph.analysis.live_fraction`; the outputs of
+        every chain feed the dense classifier). 1.0 for a dense method."""
+        return 1.0 if self.sparsifier is None else self.sparsifier.live_fraction()
 
     # -- epochs --------------------------------------------------------------------------------
     def train_epoch(self, progress: bool = True) -> dict:
@@ -500,7 +477,7 @@ class Run:
                 **{k: int(sum(layers[n][k] for n in layers)) for k in (
                     "removed", "percolated", "regrown", "filled_random", "shortfall")},
                 "layers": layers})
-        return {"links": links, "live_neuron_fraction": self.live_fraction(after),
+        return {"links": links, "live_neuron_fraction": self.live_fraction(),
                 "turnover": changed / links if links else 0.0, "evolution": evo,
                 "sparsity_linear": self.sparsifier.sparsity_report()["sparse_layers"]}
 

@@ -36,6 +36,7 @@ import torch
 from torch import nn
 
 from chgraph import BipartiteLayer
+from chgraph.analysis import live_counts
 from chgraph.evolution import (
     SSCTI_RULES,
     EvolutionSchedule,
@@ -446,9 +447,9 @@ class CHSNN:
                     d["layer"] = name
                     layers_out[name] = (removed, regrown, d)
                     self._new_links[name] = now
-                hidden = [(storage.layer_shape_of(self._layers[chain[s.layer]])[0],
-                           s.live_inputs) for s in res.stats[1:]]
-                chain_stats.append(hidden)
+                live, hidden = live_counts(res.links, [storage.layer_shape_of(m) for m in mods],
+                                           dense_after=self._feeds_dense(chain))
+                chain_stats.append([(hidden, live)])
                 for k, v in res.seconds.items():
                     seconds[k] = seconds.get(k, 0.0) + v
                 zeta, temp = res.zeta, res.temperature
@@ -458,6 +459,26 @@ class CHSNN:
                       "temperature": temp, "rng": self._rng.bit_generator.state}
         self._pending_scores = {}
         return _share(result)
+
+    def _feeds_dense(self, chain: list[str]) -> bool:
+        """Whether the outputs of ``chain`` feed a dense layer (every chain but one ending in a
+        sparse classifier): they are then hidden neurons of the live fraction
+        (:func:`chgraph.analysis.live_fraction`, ``dense_after``)."""
+        return not (self.sparse_classifier and chain[-1] == self.classifier)
+
+    def live_fraction(self) -> float:
+        """The live-neuron fraction of the current topology, pooled over the chains, as the
+        history's ``live_fraction`` counts it (:func:`chgraph.analysis.live_counts`; 1.0
+        without hidden neurons)."""
+        chains = self.chains
+        live = hidden = 0
+        links = self.layer_links()
+        for chain in chains:
+            a, b = live_counts([links[n][0] for n in chain],
+                               [storage.layer_shape_of(self._layers[n]) for n in chain],
+                               dense_after=self._feeds_dense(chain))
+            live, hidden = live + a, hidden + b
+        return live / hidden if hidden else 1.0
 
     def _apply_update(self, result: dict) -> dict:
         """Every rank writes the shared update into its layers (masked or sparse storage) and

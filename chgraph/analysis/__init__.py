@@ -16,7 +16,8 @@ eigensolvers) and ``powerlaw`` (power-law fits).
   connected component; sampled sources for large networks);
 * null models and small worlds: :func:`degree_preserving_null` (bipartite or double-edge swaps),
   :func:`small_world_sigma`;
-* chains: :func:`chain_graph`, :func:`live_neurons`, :func:`live_fraction`;
+* chains: :func:`chain_graph`, :func:`live_neurons`, :func:`live_fraction` (the project's one
+  live-neuron fraction), :func:`live_counts` (the same on link lists);
 * dynamics: :func:`link_turnover` between two snapshots;
 * hyperbolic geometry: :func:`coalescent_embedding` (RA pre-weighting, Isomap or Laplacian
   eigenmaps, PSO radii), :func:`ra_weights`, :func:`angular_separability` (ASI of node groups);
@@ -26,7 +27,7 @@ Every random choice takes ``rng`` (an integer seed or a ``numpy.random.Generator
 so results are reproducible. chgraph never imports torch.
 """
 
-from .chain import ChainAdjacency, chain_graph, live_fraction, live_neurons
+from .chain import ChainAdjacency, chain_graph, live_counts, live_fraction, live_neurons
 from .clustering import average_clustering, clustering
 from .communities import Communities, communities, modularity
 from .degrees import (
@@ -50,6 +51,7 @@ __all__ = [
     "ChainAdjacency",
     "live_neurons",
     "live_fraction",
+    "live_counts",
     "degree_distribution",
     "DegreeDistribution",
     "powerlaw_fit",

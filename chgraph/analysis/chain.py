@@ -3,6 +3,18 @@
 A chain is a sequence of layers ``n_in x n_out`` whose shapes chain: ``n_out`` of layer ``l``
 equals ``n_in`` of layer ``l + 1``. Neuron *level* ``l`` is the input side of layer ``l``; level
 ``L`` (the number of layers) is the output side of the last layer; levels ``1 .. L-1`` are hidden.
+
+The live-neuron fraction has one definition, here, used by every part of the project (the
+evolution step's statistics, the ``snn_adapters`` sparsifier's history, ``chsnn``'s reports,
+``chgraph analyze``):
+
+* the hidden neurons of a chain are its levels ``1 .. L-1``, and also level ``L`` when the
+  chain's outputs feed a dense layer outside it (``dense_after``: a dense classifier, as in
+  CH-SNN's networks), which gives every one of them all its outgoing links;
+* a hidden neuron is live iff it keeps an incoming and an outgoing link after the cascade of
+  the engine's percolation (links of dead neurons removed until nothing changes);
+* several chains are pooled: live hidden neurons over hidden neurons, all chains together;
+* NaN when there is no hidden neuron at all.
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ import scipy.sparse as sp
 from ..evolution.percolation import check_chain_shapes, percolate_links
 from ..graph import BipartiteLayer, as_layer
 
-__all__ = ["ChainAdjacency", "chain_graph", "live_neurons", "live_fraction"]
+__all__ = ["ChainAdjacency", "chain_graph", "live_neurons", "live_fraction", "live_counts"]
 
 
 class ChainAdjacency(NamedTuple):
@@ -139,31 +151,86 @@ def live_neurons(layers, cascade: bool = True, dense_after: bool = False) -> lis
     [True, False, True]
     """
     chain = as_chain(layers)
-    if dense_after:
-        closed = [*chain, BipartiteLayer(np.ones((chain[-1].shape[1], 1), dtype=bool))]
-        return _live_levels(closed, cascade, fixed_last=True)[:-1]
-    return _live_levels(chain, cascade, fixed_last=False)
+    coos = [layer.csr.tocoo() for layer in chain]
+    return _live_levels([c.row for c in coos], [c.col for c in coos],
+                        [layer.shape for layer in chain], cascade, dense_after)
 
 
-def _live_levels(chain, cascade: bool, fixed_last: bool) -> list[np.ndarray]:
-    shapes = [layer.shape for layer in chain]
-    if cascade:
-        coos = [layer.csr.tocoo() for layer in chain]
-        fixed = [False] * (len(chain) - 1) + [fixed_last]
-        _, live = percolate_links([c.row for c in coos], [c.col for c in coos], shapes, fixed)
-        return [np.asarray(v, dtype=bool) for v in live]
-    live = [np.ones(shapes[0][0], dtype=bool)]
-    for l in range(1, len(chain)):
-        live.append((chain[l - 1].out_degrees() > 0) & (chain[l].in_degrees() > 0))
-    live.append(np.ones(shapes[-1][1], dtype=bool))
-    return live
+def _live_levels(rows, cols, shapes, cascade: bool, dense_after: bool) -> list[np.ndarray]:
+    """Live neurons per level of a chain given as link lists (``rows[l]``, ``cols[l]``)."""
+    rows = [np.asarray(r, dtype=np.int64) for r in rows]
+    cols = [np.asarray(c, dtype=np.int64) for c in cols]
+    shapes = [tuple(int(d) for d in s) for s in shapes]
+    if dense_after:  # the dense consumer: every output of the chain feeds each of its units
+        n = shapes[-1][1]
+        rows, cols = [*rows, np.arange(n)], [*cols, np.zeros(n, np.int64)]
+        shapes = [*shapes, (n, 1)]
+    fixed = [False] * (len(shapes) - 1) + [dense_after]
+    if not cascade:  # the direct test on the links as given: nothing is removed
+        fixed = [True] * len(shapes)
+    _, live = percolate_links(rows, cols, shapes, fixed)
+    live = [np.asarray(v, dtype=bool) for v in live]
+    return live[:-1] if dense_after else live
 
 
-def live_fraction(layers, cascade: bool = True, dense_after: bool = False) -> float:
-    """Fraction of the hidden neurons of a chain that are live (see :func:`live_neurons`).
+def live_counts(links, shapes, cascade: bool = True,
+                dense_after: bool = False) -> tuple[int, int]:
+    """``(live, hidden)``: the live hidden neurons of one chain and its hidden neurons, the
+    chain given as link lists (what the engine and the adapters hold; see the module's
+    definition).
 
-    With ``dense_after`` the outputs of the last layer count as hidden neurons. NaN when the
-    chain has no hidden neuron (a single layer without ``dense_after``).
+    Parameters
+    ----------
+    links : sequence of 1-D integer arrays
+        Per layer, the flat indices ``row * n_out + col`` of its links.
+    shapes : sequence of (n_in, n_out)
+        The layers' shapes (they must chain).
+    cascade, dense_after : bool
+        As in :func:`live_neurons`.
+
+    Examples
+    --------
+    >>> live_counts([np.array([0, 2])], [(1, 3)], dense_after=True)   # outputs 0 and 2 fed
+    (2, 3)
+    >>> live_counts([np.array([0, 1]), np.array([0])], [(1, 2), (2, 1)])  # hidden 1: no output
+    (1, 2)
+    """
+    check_chain_shapes([tuple(s) for s in shapes])
+    if len(links) != len(shapes):
+        raise ValueError(f"{len(links)} link lists for {len(shapes)} layers")
+    rows, cols = [], []
+    for flat, (n_in, n_out) in zip(links, shapes, strict=True):
+        flat = np.asarray(flat, dtype=np.int64).ravel()
+        if flat.size and (flat.min() < 0 or flat.max() >= n_in * n_out):
+            raise ValueError(f"a link index lies outside a layer of shape {(n_in, n_out)}")
+        r, c = np.divmod(flat, n_out)
+        rows.append(r)
+        cols.append(c)
+    levels = _live_levels(rows, cols, shapes, cascade, dense_after)
+    hidden = levels[1:] if dense_after else levels[1:-1]
+    return sum(int(v.sum()) for v in hidden), sum(int(v.size) for v in hidden)
+
+
+def live_fraction(layers, cascade: bool = True, dense_after: bool = False,
+                  chains=None) -> float:
+    """Fraction of the hidden neurons that are live: the project's one live-neuron fraction
+    (see the module's definition and :func:`live_neurons`).
+
+    Parameters
+    ----------
+    layers : sequence of layers
+        One chain, or with ``chains`` the layers of several.
+    cascade, dense_after : bool
+        As in :func:`live_neurons`; ``dense_after`` applies to every chain.
+    chains : list of list of int, optional
+        Indices into ``layers``, one list per chain in forward order; the chains are pooled
+        (live hidden neurons of all of them over their hidden neurons). Default: ``layers``
+        is one chain.
+
+    Returns
+    -------
+    float
+        NaN when there is no hidden neuron (one layer without ``dense_after``).
 
     Examples
     --------
@@ -171,8 +238,21 @@ def live_fraction(layers, cascade: bool = True, dense_after: bool = False) -> fl
     0.5
     >>> live_fraction([np.array([[1, 0, 1]])], dense_after=True)
     0.6666666666666666
+    >>> live_fraction([np.array([[1, 0, 1]]), np.eye(2)], chains=[[0], [1]], dense_after=True)
+    0.8
     """
-    levels = live_neurons(layers, cascade=cascade, dense_after=dense_after)
-    live = levels[1:] if dense_after else levels[1:-1]
-    n = sum(v.size for v in live)
-    return float(sum(int(v.sum()) for v in live) / n) if n else float("nan")
+    if chains is None:
+        groups = [layers]
+    else:
+        layers = list(layers)
+        groups = [[layers[i] for i in c] for c in chains]
+    live = total = 0
+    for group in groups:
+        chain = as_chain(group)
+        coos = [layer.csr.tocoo() for layer in chain]
+        shapes = [layer.shape for layer in chain]
+        links = [c.row.astype(np.int64) * s[1] + c.col for c, s in zip(coos, shapes,
+                                                                        strict=True)]
+        a, b = live_counts(links, shapes, cascade=cascade, dense_after=dense_after)
+        live, total = live + a, total + b
+    return live / total if total else float("nan")

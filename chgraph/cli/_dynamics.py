@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._common import CLIError
 
-__all__ = ["split_chains", "chain_indices", "chains_live_fraction", "epoch_dynamics"]
+__all__ = ["split_chains", "chain_indices", "epoch_dynamics"]
 
 
 def split_chains(layers) -> list[list[int]]:
@@ -37,33 +37,12 @@ def chain_indices(chains, names, where: str) -> list[list[int]]:
     return [[pos[n] for n in chain] for chain in chains]
 
 
-def chains_live_fraction(layers, chains, dense_after: bool = False) -> float:
-    """Live fraction of the hidden neurons of every chain (NaN without hidden neurons).
-
-    ``dense_after``: the outputs of each chain's last layer feed a dense layer (chsnn's
-    convention), so they are hidden neurons too (:func:`chgraph.analysis.live_neurons`).
-
-    >>> import numpy as np
-    >>> chains_live_fraction([np.array([[1, 0, 1]])], [[0]], dense_after=True)
-    0.6666666666666666
-    """
-    from ..analysis import live_fraction
-
-    live = hidden = 0.0
-    for chain in chains:
-        ends = chain if dense_after else chain[:-1]
-        n_hidden = sum(layers[i].shape[1] for i in ends)
-        if n_hidden:
-            live += live_fraction([layers[i] for i in chain], dense_after=dense_after) * n_hidden
-            hidden += n_hidden
-    return live / hidden if hidden else float("nan")
-
-
 def epoch_dynamics(snapshots, progress=None, chains=None, dense_after: bool = False) -> list[dict]:
     """Per snapshot ``(epoch, LayerStack)``: links, live fraction and turnover from the last.
 
     ``chains`` (layer names per chain; default: runs of layers whose shapes chain) and
-    ``dense_after`` say how the live fraction is counted (:func:`chains_live_fraction`).
+    ``dense_after`` say how the live fraction is counted (:func:`chgraph.analysis.live_fraction`
+    pooled over the chains).
 
     Each entry has ``epoch``, ``n_links``, ``live_fraction``, the totals ``n_removed``,
     ``n_added``, ``turnover`` (= ``sum n_removed / sum n_before``), ``added_fraction``,
@@ -77,14 +56,15 @@ def epoch_dynamics(snapshots, progress=None, chains=None, dense_after: bool = Fa
     >>> [(e["epoch"], e["turnover"]) for e in epoch_dynamics([(0, a), (1, b)])]
     [(0, None), (1, 0.5)]
     """
-    from ..analysis import link_turnover
+    from ..analysis import link_turnover, live_fraction
 
     entries, previous = [], None
     for epoch, stack in snapshots:
         idx = (split_chains(stack.layers) if chains is None
                else chain_indices(chains, stack.names, f"epoch {epoch}"))
         entry = {"epoch": epoch, "n_links": sum(layer.n_links for layer in stack.layers),
-                 "live_fraction": chains_live_fraction(stack.layers, idx, dense_after),
+                 "live_fraction": live_fraction(stack.layers, dense_after=dense_after,
+                                                chains=idx),
                  "n_removed": None, "n_added": None, "turnover": None,
                  "added_fraction": None, "jaccard": None, "layers": None}
         if previous is not None:

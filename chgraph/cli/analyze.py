@@ -49,7 +49,7 @@ from ._common import (
     strict_json,
     write_json,
 )
-from ._dynamics import chain_indices, chains_live_fraction, epoch_dynamics, split_chains
+from ._dynamics import chain_indices, epoch_dynamics, split_chains
 from ._plots import plot_dynamics, plot_graph_degrees
 
 __all__ = ["add_parser", "run"]
@@ -190,7 +190,7 @@ def _read_report(run_dir: str) -> dict | None:
 
 
 def run(args) -> int:
-    from ..analysis import plot_degree_distributions, summary
+    from ..analysis import live_fraction, plot_degree_distributions, summary
     from ..evaluation import format_table
     from ..io import LayerStack, load_layers, read_graph
 
@@ -222,7 +222,8 @@ def run(args) -> int:
             chains = (split_chains(obj.layers) if run_chains is None
                       else chain_indices(run_chains, obj.names, source))
             rows = _layer_rows(obj, args, progress, chains, dense_after)
-            result["live_fraction"] = chains_live_fraction(obj.layers, chains, dense_after)
+            result["live_fraction"] = live_fraction(obj.layers, dense_after=dense_after,
+                                                    chains=chains)
             result["chains"] = [[obj.names[i] for i in c] for c in chains]
         else:
             kind = "graph"

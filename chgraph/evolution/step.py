@@ -113,13 +113,22 @@ class EvolutionResult(_StepRecord):
 
     @property
     def live_fraction(self) -> float:
-        """Fraction of live hidden neurons (inputs of every layer but the first); 1.0 if none.
+        """Fraction of live hidden neurons of the new masks (the inputs of every layer but the
+        first; NaN if none): :func:`chgraph.analysis.live_fraction`, the project's one
+        definition (for a chain whose outputs feed a dense layer, call it with
+        ``dense_after=True``).
 
-        Counted on the input side of layers 1..L-1.
+        >>> import numpy as np
+        >>> from chgraph.evolution import EvolutionSchedule
+        >>> masks = [np.ones((3, 4), bool), np.eye(4, 2, dtype=bool)]
+        >>> res = evolve([m.astype(np.float32) for m in masks], masks,
+        ...              EvolutionSchedule(100, 10, regrowth="random"), 0, rng=0)
+        >>> res.live_fraction   # one of the 4 hidden neurons keeps an outgoing link
+        0.25
         """
-        hidden = self.stats[1:]
-        total = sum(self.masks[s.layer].shape[0] for s in hidden)
-        return 1.0 if total == 0 else sum(s.live_inputs for s in hidden) / total
+        from ..analysis import live_fraction  # analysis sits above evolution: import on use
+
+        return live_fraction(self.masks)
 
 
 @dataclasses.dataclass

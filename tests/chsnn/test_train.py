@@ -322,3 +322,38 @@ def test_a_checkpoint_with_missing_keys_is_a_clear_error(tmp_path, damage):
     with pytest.raises(RunError, match=match) as info:
         train(TrainConfig(), out, resume=True, progress=False, log=None)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("model, execution", [("2fc", "sparse"), ("3fc", "masked")])
+def test_the_sparsifier_history_the_report_and_chgraph_analyze_agree_on_live_neurons(
+        tmp_path, model, execution):
+    """One live-neuron fraction (chgraph.analysis.live_fraction): at 98 % sparsity many hidden
+    neurons are dead, and the sparsifier's history after an epoch's last update, the run's
+    history (report.json) and chgraph analyze on the run directory give the same number."""
+    import math
+
+    from chgraph.analysis import live_fraction
+    from chgraph.cli import main as chgraph_main
+    from chsnn.loop import Run
+    from chsnn.train import load_data
+
+    cfg = tiny(method="chsnn", model=model, sparsity=0.98, execution=execution, epochs=3)
+    run_ = Run(cfg, load_data(cfg), torch.device("cpu"))
+    run_.start()
+    for epoch in range(3):  # 3 steps an epoch: updates after steps 3 and 6, none in epoch 3
+        entry = run_.train_epoch(progress=False)
+        assert bool(entry["evolution"]) == (epoch < 2)
+        recorded = run_.sparsifier.history[-1]["live_fraction"]
+        assert entry["live_neuron_fraction"] == recorded
+        names, masks = run_.layer_masks()
+        pos = {n: i for i, n in enumerate(names)}
+        chains = [[pos[n] for n in c] for c in run_.sparsifier.chains]
+        assert recorded == live_fraction(masks, dense_after=True, chains=chains)
+    assert 0.0 < recorded < 1.0  # dead neurons there are, so the conventions are tested
+
+    report = train(cfg, tmp_path / "run", progress=False, log=None)
+    out = tmp_path / "analysis"
+    assert chgraph_main(["analyze", str(tmp_path / "run"), "--out", str(out), "-q"]) == 0
+    analysis = json.loads((out / "analysis.json").read_text())
+    assert math.isclose(analysis["live_fraction"], report["live_neuron_fraction"])
+    assert math.isclose(analysis["live_fraction"], report["history"][-1]["live_neuron_fraction"])

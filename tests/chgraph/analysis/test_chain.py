@@ -6,9 +6,10 @@ import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from chgraph import BipartiteLayer, as_layer
-from chgraph.analysis import chain_graph, live_fraction, live_neurons
+from chgraph.analysis import chain_graph, live_counts, live_fraction, live_neurons
 from chgraph.evolution import percolate
 from chgraph.testing.strategies import chains
 
@@ -93,3 +94,63 @@ def test_live_fraction():
     # before a dense classifier, a single layer has hidden neurons: its outputs
     assert live_fraction([np.array([[1, 0, 0], [1, 1, 0]])], dense_after=True) == 2 / 3
     assert live_fraction(dead_end, dense_after=True) == 2 / 3  # 1 of 2, then 1 of 1
+
+
+def _brute_force_live(layers, dense_after: bool) -> list[np.ndarray]:
+    """Oracle written from the definition: remove every link of a dead hidden neuron (no
+    incoming or no outgoing link; the outputs under dense_after have all outgoing links)
+    until nothing changes; then the hidden levels' live neurons."""
+    masks = [np.asarray(m, bool).copy() for m in layers]
+    while True:
+        changed = False
+        for l in range(1, len(masks) + (1 if dense_after else 0)):
+            has_in = masks[l - 1].any(0)
+            has_out = masks[l].any(1) if l < len(masks) else np.ones_like(has_in)
+            dead = ~(has_in & has_out)
+            if masks[l - 1][:, dead].any() or (l < len(masks) and masks[l][dead].any()):
+                masks[l - 1][:, dead] = False
+                if l < len(masks):
+                    masks[l][dead] = False
+                changed = True
+        if not changed:
+            break
+    hidden = []
+    for l in range(1, len(masks) + (1 if dense_after else 0)):
+        has_out = masks[l].any(1) if l < len(masks) else np.ones(masks[l - 1].shape[1], bool)
+        hidden.append(masks[l - 1].any(0) & has_out)
+    return hidden
+
+
+@given(st.lists(chains(), min_size=1, max_size=3), st.booleans())
+def test_live_fraction_is_the_pooled_definition_on_masks_and_links(groups, dense_after):
+    """live_fraction over several chains, live_counts on flat link lists and a brute-force
+    oracle of the definition agree (the one live-neuron fraction of the project)."""
+    layers = [m for g in groups for m in g]
+    chains_idx, start = [], 0
+    for g in groups:
+        chains_idx.append(list(range(start, start + len(g))))
+        start += len(g)
+    live = hidden = 0
+    for g in groups:
+        oracle = _brute_force_live(g, dense_after)
+        links = [np.flatnonzero(np.asarray(m, bool)) for m in g]
+        got = live_counts(links, [m.shape for m in g], dense_after=dense_after)
+        assert got == (sum(int(v.sum()) for v in oracle), sum(v.size for v in oracle))
+        live, hidden = live + got[0], hidden + got[1]
+    value = live_fraction(layers, dense_after=dense_after, chains=chains_idx)
+    if hidden:
+        assert value == live / hidden
+    else:
+        assert np.isnan(value)
+    if len(groups) == 1:
+        assert live_fraction(layers, dense_after=dense_after) == pytest.approx(value,
+                                                                                nan_ok=True)
+
+
+def test_live_counts_checks_its_input():
+    with pytest.raises(ValueError, match="outside a layer"):
+        live_counts([np.array([6])], [(2, 3)])
+    with pytest.raises(ValueError, match="link lists"):
+        live_counts([np.array([0])], [(2, 3), (3, 1)])
+    with pytest.raises(ValueError, match="do not chain"):
+        live_counts([np.array([0]), np.array([0])], [(2, 3), (2, 1)])
