@@ -21,6 +21,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ._lif_kernels import lif_grad_run, lif_run
 from ._numba_util import kernel
 
 __all__ = ["spmm", "link_grad", "spmm_lif", "lif_link_grad"]
@@ -31,6 +32,20 @@ _OPTS = {"nogil": True, "cache": True, "boundscheck": False, "error_model": "num
 _DOT_OPTS = {**_OPTS, "fastmath": {"reassoc", "contract"}}
 
 
+@numba.njit(inline="always", **_OPTS)
+def _row(xt, indptr, src, perm, vals, bias, o, y):
+    """``y = bias[o] + sum_k vals[perm[k]] * xt[src[k]]`` over the ``o``-th CSR row (``bias``
+    empty for none): one output row of :func:`spmm` and :func:`spmm_lif`."""
+    b = bias[o] if bias.shape[0] else xt.dtype.type(0.0)
+    for c in range(y.shape[0]):
+        y[c] = b
+    for k in range(indptr[o], indptr[o + 1]):
+        w = vals[perm[k]]
+        x = xt[src[k]]
+        for c in range(y.shape[0]):
+            y[c] += w * x[c]
+
+
 @kernel(**_OPTS)
 def spmm(xt, indptr, src, perm, vals, bias):
     """``yt[r] = bias[r] + sum_k vals[perm[k]] * xt[src[k]]`` over ``k`` in
@@ -39,18 +54,9 @@ def spmm(xt, indptr, src, perm, vals, bias):
     gradient the CSR by inputs (``indptr_in``, ``cols``, the identity): ``[n_out, N] ->
     [n_in, N]``."""
     n_rows = indptr.shape[0] - 1
-    n = xt.shape[1]
-    yt = np.empty((n_rows, n), dtype=xt.dtype)
+    yt = np.empty((n_rows, xt.shape[1]), dtype=xt.dtype)
     for o in numba.prange(n_rows):
-        y = yt[o]
-        b = bias[o] if bias.shape[0] else xt.dtype.type(0.0)
-        for r in range(n):
-            y[r] = b
-        for k in range(indptr[o], indptr[o + 1]):
-            w = vals[perm[k]]
-            x = xt[src[k]]
-            for r in range(n):
-                y[r] += w * x[r]
+        _row(xt, indptr, src, perm, vals, bias, o, yt[o])
     return yt
 
 
@@ -98,8 +104,6 @@ def spmm_lif(xt, indptr, src, perm, vals, bias, steps, tau, theta):
     n_rows = indptr.shape[0] - 1
     n = xt.shape[1]
     r = n // steps
-    one = xt.dtype.type(1.0)
-    zero = xt.dtype.type(0.0)
     tau = xt.dtype.type(tau)
     theta = xt.dtype.type(theta)
     spikes = np.empty((n_rows, n), dtype=xt.dtype)
@@ -107,66 +111,33 @@ def spmm_lif(xt, indptr, src, perm, vals, bias, steps, tau, theta):
     v_all = np.zeros((n_rows, r), dtype=xt.dtype)
     for o in numba.prange(n_rows):
         y = h_all[o]                    # the layer's output first, then h in place
-        b = bias[o] if bias.shape[0] else zero
-        for c in range(n):
-            y[c] = b
-        for k in range(indptr[o], indptr[o + 1]):
-            w = vals[perm[k]]
-            x = xt[src[k]]
-            for c in range(n):
-                y[c] += w * x[c]
-        v = v_all[o]
-        s_row = spikes[o]
-        for t in range(steps):
-            ys = y[t * r:(t + 1) * r]          # slices: no index arithmetic, so it vectorises
-            ss = s_row[t * r:(t + 1) * r]
-            for j in range(r):
-                vk = v[j] + (ys[j] - v[j]) / tau
-                h = vk - theta
-                ys[j] = h
-                s = one if h >= zero else zero
-                ss[j] = s
-                v[j] = vk * (one - s)
+        _row(xt, indptr, src, perm, vals, bias, o, y)
+        for t in range(steps):          # slices: no index arithmetic, so it vectorises
+            ys = y[t * r:(t + 1) * r]
+            lif_run(ys, ys, spikes[o, t * r:(t + 1) * r], v_all[o], tau, theta)
     return spikes, h_all
 
 
 @kernel(**_OPTS)
-def lif_link_grad(xt, g_s, h_all, indptr, src, perm, steps, tau, theta, alpha):
+def lif_link_grad(xt, g_s, h_all, indptr, src, perm, steps, theta, half_a, c, inv_tau, keep):
     """Backward of :func:`spmm_lif`: from the spikes' gradient ``g_s`` (``[n_out, N]``) the
-    layer output's gradient ``gyt`` (LIF backward through time, ATan surrogate), the bias
-    gradient ``gb[o] = sum(gyt[o])`` and every link's weight gradient ``gv`` (engine order),
-    one output neuron at a time."""
+    layer output's gradient ``gyt`` (LIF backward through time, constants from
+    :func:`~snn_adapters._lif_kernels.surrogate_constants`), the bias gradient
+    ``gb[o] = sum(gyt[o])`` and every link's weight gradient ``gv`` (engine order), one output
+    neuron at a time."""
     n_rows = indptr.shape[0] - 1
     n = h_all.shape[1]
     r = n // steps
-    one = h_all.dtype.type(1.0)
-    zero = h_all.dtype.type(0.0)
-    tau_ = h_all.dtype.type(tau)
-    theta_ = h_all.dtype.type(theta)
-    half_a = h_all.dtype.type(alpha / 2)
-    c = h_all.dtype.type(np.pi / 2 * alpha)
-    keep = one - one / tau_
-    inv_tau = one / tau_
     gyt = np.empty((n_rows, n), dtype=h_all.dtype)
     gb = np.empty(n_rows, dtype=h_all.dtype)
     gv = np.empty(src.shape[0], dtype=h_all.dtype)
     g_v_all = np.zeros((n_rows, r), dtype=h_all.dtype)
     for o in numba.prange(n_rows):
-        g_v = g_v_all[o]
-        hs = h_all[o]
-        gs = g_s[o]
         gy = gyt[o]
         for t in range(steps - 1, -1, -1):
-            ht = hs[t * r:(t + 1) * r]
-            gst = gs[t * r:(t + 1) * r]
-            gyt_t = gy[t * r:(t + 1) * r]
-            for j in range(r):
-                h = ht[j]
-                s = one if h >= zero else zero
-                sg = half_a / (one + (c * h) * (c * h))
-                g_pre = (gst[j] - g_v[j] * (h + theta_)) * sg + g_v[j] * (one - s)
-                gyt_t[j] = g_pre * inv_tau
-                g_v[j] = g_pre * keep
+            lo, hi = t * r, (t + 1) * r
+            lif_grad_run(g_s[o, lo:hi], h_all[o, lo:hi], gy[lo:hi], g_v_all[o], theta,
+                         half_a, c, inv_tau, keep)
         gb[o] = _sum(gy)
         for k in range(indptr[o], indptr[o + 1]):
             gv[perm[k]] = _dot(xt[src[k]], gy)

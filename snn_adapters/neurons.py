@@ -121,15 +121,16 @@ class _LIFMultiStep(torch.autograd.Function):
         (h_all,) = ctx.saved_tensors
         tau, theta, alpha = ctx.tau, ctx.theta, ctx.alpha
         if ctx.numba:
-            from ._lif_kernels import lif_backward
+            from ._lif_kernels import lif_backward, surrogate_constants
 
             layout = _layout(h_all)
             g = g_out.to(h_all.dtype)
             if _layout(g) != layout or not _mtr_ok(g, layout):
                 g = torch.empty_like(h_all).copy_(g)   # h_all's layout
             g_x = torch.empty_like(h_all)
+            consts = surrogate_constants(_mtr(h_all, layout).dtype, tau, theta, alpha)
             lif_backward(_threads(), _mtr(g, layout), _mtr(h_all, layout), _mtr(g_x, layout),
-                         tau, theta, alpha)
+                         *consts)
             return g_x, None, None, None
         g_x = torch.empty_like(h_all)
         g_v = torch.zeros_like(h_all[0])

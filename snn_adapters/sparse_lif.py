@@ -81,6 +81,7 @@ class _SparseLIFFn(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         from . import _sparse_kernels as K
+        from ._lif_kernels import surrogate_constants
 
         fc, lif = ctx.fc, ctx.lif
         steps, batch = ctx.shape
@@ -92,7 +93,8 @@ class _SparseLIFFn(torch.autograd.Function):
         threads = _threads()
         gyt, gb, gv = K.lif_link_grad(threads, xt.numpy(), rows.reshape(h_all.shape).numpy(),
                                       h_all.numpy(), s.indptr_out, s.rows, s.perm, steps,
-                                      lif.tau, lif.v_threshold, lif.alpha)
+                                      *surrogate_constants(h_all.numpy().dtype, lif.tau,
+                                                           lif.v_threshold, lif.alpha))
         gyt = torch.from_numpy(gyt)
         gx = None
         if ctx.needs_input_grad[0]:
