@@ -2,8 +2,8 @@
 
 The model is the paper's 2FC MNIST network: Linear(784, 1568) -> LIF -> Linear(1568, 10) -> LIF
 spikes averaged over T = 8 time steps, Poisson-rate input, batch 64, Adam. The first layer is
-sparse at 99 %, the classifier dense (SPEC decision). Measured in one run, on the CPU or
-(``--device cuda``) a GPU, with the device synchronised around every timed section:
+sparse at 99 %, the classifier dense (docs/method.md, section 3.6). Measured in one run, on
+the CPU or (``--device cuda``) a GPU, with the device synchronised around every timed section:
 
 * the time of a training step (forward, backward, optimizer step) without the sparsifier call;
 * the gradient masking that CHSNN runs right before every optimizer step (a pre-step hook,

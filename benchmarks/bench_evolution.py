@@ -1,9 +1,9 @@
 """Cost of one topology-evolution step of a 784-1568-1568-10 chain at 99% sparsity.
 
 The two hidden layers are sparse (random equal-degree topology, SWI weights); the classifier
-stays dense (SPEC decision). The step runs with the default schedule (LRS soft removal,
-percolation, CH3-L3 soft regrowth) at its first update, where zeta is largest. Prints the time
-per stage (median of several runs after a warm-up) and PASS/MISS against the 50 ms target;
+stays dense (docs/method.md, section 3.6). The step runs with the default schedule (LRS soft
+removal, percolation, CH3-L3 soft regrowth) at its first update, where zeta is largest. Prints
+the time per stage (median of several runs after a warm-up) and PASS/MISS against the 50 ms target;
 timings are never asserted. Run on 2 cores, e.g.::
 
     NUMBA_NUM_THREADS=2 OMP_NUM_THREADS=2 taskset -c 0,1 python benchmarks/bench_evolution.py

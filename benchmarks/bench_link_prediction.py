@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of chgraph's exact CH3-L3 link prediction (SPEC section 2, "Cost").
+"""Benchmark of chgraph's exact CH3-L3 link prediction (docs/method.md, section 2, "Cost").
 
 Run from the repository root::
 
@@ -327,7 +327,8 @@ def warm_up() -> float:
 # self check (cheap, always run): the baseline against the spec's known values and brute force
 # ============================================================================================
 def _brute_force(B: np.ndarray) -> np.ndarray:
-    """Sum over paths i-a-b-o of 1/sqrt((k_a - |N(a)∩N(o)|)(k_b - |N(b)∩N(i)|)) (SPEC 2)."""
+    """Sum over paths i-a-b-o of 1/sqrt((k_a - |N(a)∩N(o)|)(k_b - |N(b)∩N(i)|))
+    (docs/method.md, section 2)."""
     B = B > 0
     n_in, n_out = B.shape
     out = np.zeros((n_in, n_out))

@@ -1,4 +1,5 @@
-"""Input encoders: static inputs ``[B, ...]`` to multi-step inputs ``[T, B, ...]`` (SPEC 4).
+"""Input encoders: static inputs ``[B, ...]`` to multi-step inputs ``[T, B, ...]``
+(docs/method.md, section 4.2).
 
 * :class:`PoissonEncoder` -- rate coding: at every time step each input emits a spike with
   probability equal to its intensity (Bernoulli, independent over time and inputs). The first

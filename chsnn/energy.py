@@ -1,4 +1,4 @@
-"""Synaptic-operation counting and energy estimates (SPEC section 4).
+"""Synaptic-operation counting and energy estimates (docs/method.md, section 4.4).
 
 Counted layers: ``nn.Linear``, :class:`snn_adapters.SparseLinear` (its links are its synapses)
 and ``nn.Conv1d/2d/3d`` (forward pre-hooks on their input).

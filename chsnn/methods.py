@@ -1,4 +1,4 @@
-"""The training methods the harness runs on the same model and data (SPEC section 3).
+"""The training methods the harness runs on the same model and data (docs/method.md, section 5).
 
 One registry, :data:`METHODS`: each :class:`Method` says whether the linear layers are sparse,
 whether the topology evolves, whether the run calibrates (SSCTI / SSWI) and which

@@ -1,4 +1,4 @@
-"""Spike recording hooks for calibration (SSCTI and SSWI, SPEC sections 3.1 and 3.2).
+"""Spike recording hooks for calibration (SSCTI and SSWI, docs/method.md, sections 3.1 and 3.2).
 
 :class:`SpikeRecorder` registers forward pre-hooks on the sparse layers. Every call of a layer
 contributes observations (rows of ``n_in`` inputs): a single-step input ``[B, n_in]``, a
@@ -108,8 +108,8 @@ class SpikeRecorder:
 def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: float, rng, *,
                       sscti: bool, sswi: bool, theta: float, classifier: str | None,
                       sscti_rule: str = "tiled") -> dict:
-    """The calibrated topology and weights of every sparse layer (SPEC 3.1-3.2), in the
-    engine's terms: ``{name: (links, weights or None)}``.
+    """The calibrated topology and weights of every sparse layer (docs/method.md, sections
+    3.1-3.2), in the engine's terms: ``{name: (links, weights or None)}``.
 
     The first layer called gets the SSCTI topology (when ``sscti``, by ``sscti_rule``, see
     :func:`~chgraph.evolution.sscti_topology`) from its recorded input rows; the others keep

@@ -1,4 +1,4 @@
-"""A small plain-torch LIF neuron with an ATan surrogate gradient (SPEC section 4).
+"""A small plain-torch LIF neuron with an ATan surrogate gradient (docs/method.md, section 4.1).
 
 Used by the tests and examples; the adapters themselves work with any neuron model.
 """

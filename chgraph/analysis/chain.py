@@ -120,10 +120,10 @@ def live_neurons(layers, cascade: bool = True, dense_after: bool = False) -> lis
     layers : sequence of layers
         A chain (see :func:`chain_graph`).
     cascade : bool
-        ``True`` (default): the engine's percolation (:func:`chgraph.evolution.percolate`, SPEC
-        section 3.4): links of dead neurons are removed first, which may kill further neurons
-        (a neuron whose only outgoing link leads to a dead neuron is dead). ``False``: the
-        direct test on the links as given.
+        ``True`` (default): the engine's percolation (:func:`chgraph.evolution.percolate`,
+        docs/method.md, section 3.4): links of dead neurons are removed first, which may kill
+        further neurons (a neuron whose only outgoing link leads to a dead neuron is dead).
+        ``False``: the direct test on the links as given.
     dense_after : bool
         The outputs of the last layer feed a dense layer outside the chain (a dense
         classifier, as in CH-SNN's networks): they are hidden neurons with every outgoing

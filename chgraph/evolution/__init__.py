@@ -1,7 +1,7 @@
 """Topology evolution of CH-SNN / CHT on numpy weights and masks of a chain of layers.
 
 Arrays use the engine's orientation: ``n_in x n_out`` (rows = inputs); the torch adapters
-transpose. Stages (SPEC section 3):
+transpose. Stages (docs/method.md, section 3):
 
 * initial topologies: :func:`sscti_topology` (with :func:`spike_correlation`),
   :func:`random_equal_degree`, :func:`bipartite_small_world`, :func:`bipartite_scale_free`;

@@ -1,4 +1,4 @@
-"""Initial topologies with an exact number of links (SPEC section 3.1).
+"""Initial topologies with an exact number of links (docs/method.md, section 3.1).
 
 Every function returns a new boolean mask ``n_in x n_out`` (rows = inputs) with exactly
 ``n_links_for(shape, sparsity)`` links.

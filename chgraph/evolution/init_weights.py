@@ -1,4 +1,5 @@
-"""Weight initialisation on a sparse topology: SSWI (CH-SNN) and SWI (CHT), SPEC section 3.2.
+"""Weight initialisation on a sparse topology: SSWI (CH-SNN) and SWI (CHT), docs/method.md,
+section 3.2.
 
 ``W ~ N(0, s^2)`` on the links of the mask, exactly 0 elsewhere. ``n`` is the dense fan-in
 (``n_in``), ``S`` the structural sparsity of the mask (``1 - links / (n_in n_out)``).

@@ -1,4 +1,4 @@
-"""Neuron percolation across a chain of layers (SPEC section 3.4).
+"""Neuron percolation across a chain of layers (docs/method.md, section 3.4).
 
 A chain is a list of layers ``n_in x n_out`` with ``n_out`` of layer ``l`` equal to ``n_in`` of
 layer ``l + 1``. Neuron *level* ``l`` is the input side of layer ``l``; level ``L`` (the number

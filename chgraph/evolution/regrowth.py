@@ -1,4 +1,4 @@
-"""Link regrowth (SPEC section 3.5): add links among the candidates between live neurons.
+"""Link regrowth (docs/method.md, section 3.5): add links among the candidates between live neurons.
 
 Candidates of a layer are its non-links ``(i, o)`` with input ``i`` and output ``o`` both live.
 How the new links are chosen (``method``):

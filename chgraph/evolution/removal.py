@@ -1,4 +1,5 @@
-"""Link removal (SPEC section 3.3): removal scores and soft or hard selection of the links to keep.
+"""Link removal (docs/method.md, section 3.3): removal scores and soft or hard selection of the
+links to keep.
 
 Scores of a link ``(i, o)`` with ``a = |w_io|``, ``s_o = sum_i |w_io|`` (strength of the output
 node) and ``s_i = sum_o |w_io|`` (strength of the input node), over the links only:

@@ -5,7 +5,8 @@ Private: :class:`chgraph.linkpred.scores.UnipartiteScorer` validates input and c
 For a candidate pair ``(i, o)`` (two distinct, non-adjacent nodes) write ``P = N(i)``,
 ``Q = N(o)`` and ``C[x, y] = |N(x) & N(y)|``. Every L3 walk ``i - a - b - o`` of a non-adjacent
 pair has four distinct nodes, and the internal degree of an intermediate node is a
-common-neighbour count plus a correction for the seeds' common neighbours (SPEC section 2):
+common-neighbour count plus a correction for the seeds' common neighbours (docs/method.md,
+section 2):
 
 =======================  ==========================================  =========================
 intermediate             ``di`` ("path" rule)                        ``de``

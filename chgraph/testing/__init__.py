@@ -12,7 +12,7 @@ is to link predictors: the pieces that make chgraph's own link prediction trustw
   every shape (degree-skewed, disconnected, with isolated nodes, empty, complete), and
   :func:`~chgraph.testing.strategies.input_formats`.
 * :mod:`chgraph.testing.reference` — the slow reference: the CH family by brute-force path
-  enumeration, from the definitions of SPEC section 2.
+  enumeration, from the definitions of docs/method.md, section 2.
 * :mod:`chgraph.testing.formats` — the same links in every input format chgraph accepts.
 
 In a pytest test:

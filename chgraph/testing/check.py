@@ -1,4 +1,5 @@
-"""``check_link_predictor``: the properties of SPEC section 2, run on anyone's link predictor.
+"""``check_link_predictor``: the properties of docs/method.md, section 2, run on anyone's link
+predictor.
 
 A link predictor here is a function ``fn(matrix) -> scores``: it reads a graph — by default a
 dense float64 0/1 numpy array, a biadjacency ``B`` (``n_in x n_out``, rows = inputs) when

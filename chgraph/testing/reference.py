@@ -1,4 +1,4 @@
-"""The slow reference: the CH family by brute-force path enumeration (SPEC sections 1-2).
+"""The slow reference: the CH family by brute-force path enumeration (docs/method.md, sections 1-2).
 
 Everything here works on small dense 0/1 matrices (a numpy array or anything
 :func:`numpy.asarray` reads) with plain Python loops and sets: explicit enumeration of L3 paths
@@ -16,7 +16,7 @@ array([[0., 1.],
 
 numpy only: no hypothesis, no numba, no torch.
 
-Definitions (SPEC section 2):
+Definitions (docs/method.md, section 2):
 
 - bipartite layer, biadjacency ``B`` (``n_in x n_out``); candidate (i, o) with ``B[i,o] = 0``;
   an L3 path is i - a - b - o with ``B[i,a] = B[b,a] = B[b,o] = 1`` (a an output, b an input);
@@ -54,7 +54,7 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------------------
-# path terms (the table of SPEC section 2)
+# path terms (the table of docs/method.md, section 2)
 # ------------------------------------------------------------------------------------------
 def gm(values) -> float:
     """Geometric mean; of one value it is the value itself.
@@ -303,7 +303,7 @@ def unipartite_scores(A, method: str, internal_degree: str = "path") -> np.ndarr
 # node-based approximation L3n (CHTs), dense numpy
 # ------------------------------------------------------------------------------------------
 def l3n_scores(B, method: str) -> np.ndarray:
-    """``score = G_in @ B + B @ G_out^T``, 0 at existing links (SPEC section 2).
+    """``score = G_in @ B + B @ G_out^T``, 0 at existing links (docs/method.md, section 2).
 
     The node-based approximation of CHTs (``method`` one of :data:`L3N_METHODS`), dense numpy.
 

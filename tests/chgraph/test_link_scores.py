@@ -1,4 +1,5 @@
-"""chgraph.link_scores against the brute-force oracle, and the properties of SPEC section 2."""
+"""chgraph.link_scores against the brute-force oracle, and the properties of docs/method.md,
+section 2."""
 
 from __future__ import annotations
 
@@ -52,9 +53,10 @@ def random_graph(rng, n, p):
 # equal to brute-force path enumeration
 # ------------------------------------------------------------------------------------------
 # Each example's scores are computed once and checked against the oracle and against the
-# structural properties of SPEC section 2: existing links (and the diagonal) never scored, finite
-# and non-negative, symmetric, score > 0 iff a path exists (every exact term is > 0: di >= 1 on
-# any path, the path's own middle link), L2 independent of the internal-degree rule.
+# structural properties of docs/method.md, section 2: existing links (and the diagonal) never
+# scored, finite and non-negative, symmetric, score > 0 iff a path exists (every exact term is
+# > 0: di >= 1 on any path, the path's own middle link), L2 independent of the internal-degree
+# rule.
 @given(biadjacency())
 def test_bipartite_equals_oracle(B):
     has_path = oracle.has_l3_path_bipartite(B)

@@ -1,4 +1,5 @@
-"""The brute-force oracle itself against values computed by hand from the SPEC definitions."""
+"""The brute-force oracle itself against values computed by hand from the definitions of
+docs/method.md (section 2)."""
 
 import math
 
@@ -175,7 +176,7 @@ def test_path_of_four_nodes():
 # ------------------------------------------------------------------------------------------
 @given(biadjacency())
 def test_bipartite_closed_forms(B):
-    """SPEC: di_a = |N(a) ∩ N(o)|, di_b = |N(b) ∩ N(i)|, 1+de = k - di >= 1."""
+    """docs/method.md, section 2: di_a = |N(a) ∩ N(o)|, di_b = |N(b) ∩ N(i)|, 1+de = k - di >= 1."""
     n_in, n_out = B.shape
     for i in range(n_in):
         for o in range(n_out):
