@@ -71,7 +71,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--T", type=int, default=d.T, help="time steps (default %(default)s)")
     p.add_argument("--encoder", default=d.encoder, choices=("poisson", "direct", "frames"),
                    help="frames: event data binned into T frames (nmnist, dvs-gesture, "
-                   "cifar10-dvs; needs T = 8)")
+                   "cifar10-dvs; binned into --T frames)")
     p.add_argument("--augment", action="store_true", help="random crop (padding 4) and "
                    "horizontal flip of every training batch (image data, e.g. cifar10)")
     p.add_argument("--normalize", action="store_true", help="standardise the inputs per "

@@ -51,7 +51,7 @@ def _device(name: str) -> torch.device:
 
 def load_data(cfg: TrainConfig) -> Dataset:
     """The dataset of a run (subsets and the validation split drawn with the run's seed)."""
-    data = load_dataset(cfg.dataset, root=cfg.data_root, seed=cfg.seed)
+    data = load_dataset(cfg.dataset, root=cfg.data_root, seed=cfg.seed, T=cfg.T)
     if cfg.n_train is not None or cfg.n_test is not None:
         n_train = min(cfg.n_train or len(data.y_train), len(data.y_train))
         n_test = min(cfg.n_test or len(data.y_test), len(data.y_test))

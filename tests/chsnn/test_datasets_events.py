@@ -414,7 +414,8 @@ def test_train_end_to_end(tmp_path, dataset):
     else:
         cifar10_dvs_dir(tmp_path / "data")
         root = tmp_path / "data"
-        model, n_train, n_test = ["--model", "2fc", "--hidden", "16"], 20, 10
+        # --T reaches the binning: 4 frames here, the encoder splits the rows into 4
+        model, n_train, n_test = ["--model", "2fc", "--hidden", "16", "--T", "4"], 20, 10
     out = tmp_path / "run"
     # chsnn-no-sscti as for CIFAR-10's 6conv2fc: SSCTI correlates every pair of fc1's 32,768
     # inputs (2 x 128 x 128 frames, or 32 x 32 x 32 maps), an 8 GiB matrix
