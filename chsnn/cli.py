@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "methods":
             return _list_methods()
         return _list_datasets(args.data_root)
-    except (_UsageError, ConfigError, DatasetError, RunError, OSError) as exc:
+    except (_UsageError, ConfigError, DatasetError, RunError, OSError, MemoryError) as exc:
         msg = " ".join(str(exc).split())
         print(f"chsnn: error: {msg}", file=sys.stderr)
         return EXIT_USAGE

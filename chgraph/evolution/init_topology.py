@@ -16,6 +16,7 @@ import numbers
 
 import numpy as np
 
+from .._memory import available_memory, format_bytes
 from ._util import as_rng, check_shape, n_links_for, top_k_flat
 
 __all__ = [
@@ -54,19 +55,32 @@ def spike_correlation(spikes) -> np.ndarray:
         raise ValueError(f"spikes must have shape (..., n_in) with >= 2 dims, got {x.shape}")
     if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_) or np.iscomplexobj(x):
         raise TypeError(f"spikes must hold real numbers or booleans, got dtype {x.dtype}")
-    x = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    obs, n = int(np.prod(x.shape[:-1])), x.shape[-1]
+    need = 8 * (n * n + obs * n)   # the n x n result and the centred float64 observations
+    free = available_memory()
+    if free is not None and need > free:
+        raise MemoryError(
+            f"spike_correlation: {n:,} input units need {format_bytes(need)} (an {n:,} x {n:,} "
+            f"float64 matrix and the centred observations), {format_bytes(free)} is available; "
+            "SSCTI does not fit: skip it (CHSNN(sscti=False), chsnn train --method "
+            "chsnn-no-sscti) or give the first sparse layer fewer inputs")
+    x = x.reshape(-1, n).astype(np.float64)
     if not np.all(np.isfinite(x)):
         raise ValueError("spikes has non-finite entries")
     if x.shape[0] < 2:
         raise ValueError("spikes needs at least 2 observations to correlate")
-    xc = x - x.mean(axis=0)
-    cov = xc.T @ xc
-    std = np.sqrt(np.diag(cov))
+    x -= x.mean(axis=0)
+    corr = x.T @ x
+    del x
+    std = np.sqrt(np.diag(corr))
     with np.errstate(divide="ignore", invalid="ignore"):
-        corr = np.abs(cov / np.outer(std, std))
-    corr[~np.isfinite(corr)] = 0.0
+        for a in range(0, n, 1024):  # cov / outer(std, std), a block of rows at a time
+            block = corr[a:a + 1024]
+            block /= np.outer(std[a:a + 1024], std)
+            np.abs(block, out=block)
+            block[~np.isfinite(block)] = 0.0
     np.fill_diagonal(corr, 0.0)
-    return np.minimum(corr, 1.0)
+    return np.minimum(corr, 1.0, out=corr)
 
 
 #: the rules of :func:`sscti_topology`

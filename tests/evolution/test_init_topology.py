@@ -33,6 +33,28 @@ def test_spike_correlation_is_abs_pearson():
     assert np.all(np.diag(c) == 0)
 
 
+def test_spike_correlation_is_the_plain_formula_bit_for_bit():
+    rng = np.random.default_rng(3)
+    x = (rng.random((300, 1500)) < 0.2).astype(np.float32)   # more than one block of rows
+    x[:, 7] = 0
+    xc = x.astype(np.float64) - x.astype(np.float64).mean(axis=0)
+    cov = xc.T @ xc
+    std = np.sqrt(np.diag(cov))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ref = np.abs(cov / np.outer(std, std))
+    ref[~np.isfinite(ref)] = 0.0
+    np.fill_diagonal(ref, 0.0)
+    np.testing.assert_array_equal(spike_correlation(x), np.minimum(ref, 1.0))
+
+
+def test_spike_correlation_refuses_what_does_not_fit(monkeypatch):
+    from chgraph.evolution import init_topology
+
+    monkeypatch.setattr(init_topology, "available_memory", lambda: 10_000)
+    with pytest.raises(MemoryError, match=r"50 input units need .*chsnn-no-sscti"):
+        spike_correlation(np.zeros((4, 50)))
+
+
 def test_spike_correlation_bad_input():
     with pytest.raises(ValueError):
         spike_correlation(np.array([1.0, 0.0]))
