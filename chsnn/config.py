@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 
+from chgraph import checks
 from chgraph.evolution import SSCTI_RULES
 
 from .methods import get_method
@@ -37,21 +37,22 @@ class ConfigError(ValueError):
     """A bad training option (the command line reports it in one line, exit status 2)."""
 
 
+def _checked(check, *args, **kwargs):
+    """A :mod:`chgraph.checks` validator whose errors become :class:`ConfigError` (one line
+    on the command line): the options are judged by the engine's own rules."""
+    try:
+        return check(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
+    return _checked(checks.integer, name, value, low=low)
 
 
 def _real(name: str, value, low: float, high: float, *, open_low=True, open_high=True) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
-    if ok:
-        ok = (value > low if open_low else value >= low) and (
-            value < high if open_high else value <= high)
-    if not ok:
-        lb, rb = "(" if open_low else "[", ")" if open_high else "]"
-        raise ConfigError(f"{name} must lie in {lb}{low}, {high}{rb}, got {value!r}")
-    return float(value)
+    return _checked(checks.real, name, value, low, high, open_low=open_low,
+                    open_high=open_high)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,7 +119,7 @@ class TrainConfig:
         set_("model", model)
         if not isinstance(self.dataset, str) or not self.dataset.strip():
             raise ConfigError(f"dataset must be a name or a .npz path, got {self.dataset!r}")
-        set_("sparsity", _real("sparsity", self.sparsity, 0.0, 1.0))
+        set_("sparsity", _checked(checks.sparsity, self.sparsity))
         set_("epochs", _int("epochs", self.epochs, 1))
         set_("seed", _int("seed", self.seed, 0))
         set_("batch_size", _int("batch_size", self.batch_size, 1))

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import numbers
 import time
 import warnings
 
@@ -35,7 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from chgraph import BipartiteLayer
+from chgraph import BipartiteLayer, checks
 from chgraph.analysis import live_counts
 from chgraph.evolution import (
     SSCTI_RULES,
@@ -160,21 +159,15 @@ class CHSNN:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
                             f"{type(optimizer).__name__}")
-        if isinstance(sparsity, bool) or not isinstance(sparsity, numbers.Real):
-            raise TypeError(f"sparsity must be a real number, got {type(sparsity).__name__}")
-        if not 0.0 < float(sparsity) < 1.0:
-            raise ValueError(f"sparsity must lie strictly between 0 and 1, got {sparsity!r}")
-        if isinstance(theta, bool) or not isinstance(theta, numbers.Real) or not (
-                math.isfinite(theta) and theta > 0):
-            raise ValueError(f"theta must be a positive finite number, got {theta!r}")
-        if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral):
-            raise TypeError(f"total_steps must be an integer, got {type(total_steps).__name__}")
-        if sscti_rule not in SSCTI_RULES:
-            raise ValueError(f"sscti_rule must be one of {SSCTI_RULES}, got {sscti_rule!r}")
-        if execution not in storage.EXECUTIONS:
-            raise ValueError(f"execution must be one of {storage.EXECUTIONS}, got {execution!r}")
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        sparsity = checks.sparsity(sparsity)
+        try:
+            theta = checks.real("theta", theta, 0.0, open_low=True)
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
+        total_steps = checks.integer("total_steps", total_steps)
+        checks.one_of("sscti_rule", sscti_rule, SSCTI_RULES)
+        checks.one_of("execution", execution, storage.EXECUTIONS)
+        checks.one_of("backend", backend, BACKENDS)
         if execution == "sparse" and isinstance(
                 model, torch.nn.parallel.DistributedDataParallel):
             raise ValueError("execution='sparse' replaces the sparse layers' parameters: build "

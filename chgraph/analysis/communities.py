@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import as_rng
+from ..checks import as_rng
 from ._common import as_network, check_real
 
 __all__ = ["Communities", "communities", "modularity"]

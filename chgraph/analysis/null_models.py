@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .._checks import as_rng
+from ..checks import as_rng
 from ..graph import BipartiteLayer, Graph
 from ._common import Network, as_network, check_real
 from ._swap_kernels import as_index, bipartite_swaps, double_edge_swaps

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 
-from .._checks import as_rng
+from ..checks import as_rng
 from ._common import as_network, check_int, largest_component
 
 __all__ = ["PathLengths", "path_lengths"]

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import as_rng
+from ..checks import as_rng
 from ._common import check_int
 
 __all__ = ["AngularSeparability", "angular_separability"]

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import as_rng
+from ..checks import as_rng
 from ._common import Network, as_network, check_int, check_real
 from .clustering import node_clustering
 from .null_models import null_network

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_rng
+from ..checks import as_rng
 from ._common import Network, as_network, check_int, plain
 from .chain import as_chain, live_neurons
 from .clustering import node_clustering

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .._checks import as_rng
+from ..checks import as_rng
 from ..graph import BipartiteLayer, Graph, _is_igraph, _is_networkx, as_graph, as_layer
 
 __all__ = ["HoldoutSplit", "holdout_split", "candidate_pairs", "as_graph_input"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_rng
+from ..checks import as_rng
 from ..graph import BipartiteLayer
 from ..linkpred.registry import METHODS, available_methods
 from ..linkpred.scores import BipartiteScorer, UnipartiteScorer, _check_internal

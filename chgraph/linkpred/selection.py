@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from .._checks import as_rng
+from ..checks import as_rng
 from ..graph import as_graph, as_layer
 from .registry import get_method
 from .sampling import top_k_flat, uniform_sample, weighted_sample
