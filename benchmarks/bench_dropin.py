@@ -271,7 +271,8 @@ def main(argv=None) -> int:
     p.add_argument("--n-test", type=int, default=None, help="the first N test images")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--table", default=None, help="write the Markdown table here")
-    p.add_argument("--json", default=None, help="write every run's result here")
+    p.add_argument("--json", default=None, help="every run's result, written as they finish; "
+                   "a rerun with the same file skips the runs it holds")
     args = p.parse_args(argv)
     args.frameworks = [f for f in args.frameworks.split(",") if f]
     args.inputs = [i for i in args.inputs.split(",") if i]
@@ -287,25 +288,38 @@ def main(argv=None) -> int:
         print(f"not installed, skipped: {', '.join(missing)}")
         args.frameworks = [f for f in args.frameworks if f not in missing]
     runs = grid(args)
+    # --json is also the progress file: rewritten after every run, and the runs it already
+    # holds (same settings) are not trained again, so an interrupted benchmark continues
     results = []
+    if args.json and os.path.exists(args.json):
+        with open(args.json) as fh:
+            old = json.load(fh)
+        keys = {json.dumps(cfg, sort_keys=True) for cfg in runs}
+        results = [r for r in old if json.dumps({k: r[k] for k in runs[0]}, sort_keys=True)
+                   in keys] if runs else []
+    done = {json.dumps({k: r[k] for k in runs[0]}, sort_keys=True) for r in results}
+    todo = [cfg for cfg in runs if json.dumps(cfg, sort_keys=True) not in done]
+    print(f"{len(runs)} runs: {len(runs) - len(todo)} already in {args.json}, {len(todo)} to run")
     with ProcessPoolExecutor(max_workers=max(1, args.workers), mp_context=get_context("spawn"),
                              initializer=_worker_init) as pool:
-        futures = [pool.submit(run_one, cfg) for cfg in runs]
+        futures = [pool.submit(run_one, cfg) for cfg in todo]
         for k, fut in enumerate(as_completed(futures), 1):
             r = fut.result()
             results.append(r)
-            print(f"[{k}/{len(runs)}] {r['framework']} {r['input']} {r['variant']} seed "
+            print(f"[{k}/{len(todo)}] {r['framework']} {r['input']} {r['variant']} seed "
                   f"{r['seed']}: {100 * r['test_accuracy']:.2f}% ({r['seconds']:.0f} s)",
                   flush=True)
+            if args.json:
+                tmp = f"{args.json}.tmp"
+                with open(tmp, "w") as fh:
+                    json.dump(results, fh, indent=1)
+                os.replace(tmp, args.json)
     table = summarize(results, args)
     print()
     print(table)
     if args.table:
         with open(args.table, "w") as fh:
             fh.write(table + "\n")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(results, fh, indent=1)
     return 0
 
 

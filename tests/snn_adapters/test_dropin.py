@@ -39,8 +39,12 @@ def test_the_table_reports_both_gaps(tmp_path, capsys):
     table = tmp_path / "dropin.md"
     args = ["--frameworks", "torch", "--inputs", "analog", "--seeds", "0,1", "--hidden", "16",
             "--T", "2", "--epochs", "1", "--sparsity", "0.8", "--calibration-samples", "32",
-            "--n-train", "64", "--n-test", "32", "--workers", "2", "--table", str(table)]
+            "--n-train", "64", "--n-test", "32", "--workers", "2", "--table", str(table),
+            "--json", str(tmp_path / "runs.json")]
     assert bench_dropin.main(args) == 0
+    assert "0 already in" in capsys.readouterr().out
+    assert bench_dropin.main(args) == 0                   # nothing trained again
+    assert "6 runs: 6 already in" in capsys.readouterr().out
     text = table.read_text()
     assert "| torch | analog |" in text and "calibrate - no-calibrate" in text
     assert text.count("PASS") + text.count("MISS") == 2 + 1   # two verdicts + the summary
