@@ -5,7 +5,9 @@ The engine, the torch adapters (:mod:`snn_adapters`) and the training applicatio
 these functions, so a value is judged by the same rule, with the same message, wherever it
 enters. Each function returns the value in its canonical type and raises ``TypeError`` for a
 value of the wrong kind and ``ValueError`` for one out of range; every message names the
-argument and shows the value.
+argument and shows the value. The wrong-kind error, :class:`ArgumentTypeError`, is both a
+``TypeError`` and a ``ValueError``, so callers that catch either (as the engine's functions
+always documented) keep working.
 
 >>> sparsity(0.99)
 0.99
@@ -21,8 +23,12 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_rng", "integer", "real", "fraction", "sparsity", "one_of", "layer_shape",
-           "boolean_mask"]
+__all__ = ["ArgumentTypeError", "as_rng", "integer", "real", "fraction", "sparsity", "one_of",
+           "layer_shape", "boolean_mask"]
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong kind (a float where an integer belongs, a string, a bool)."""
 
 
 def as_rng(rng) -> np.random.Generator:
@@ -53,13 +59,13 @@ def integer(name: str, value, low: int | None = None, high: int | None = None) -
     8
     >>> integer("T", 2.0, low=1)
     Traceback (most recent call last):
-    TypeError: T must be an integer >= 1, got 2.0
+    chgraph.checks.ArgumentTypeError: T must be an integer >= 1, got 2.0
     """
     bounds = " and ".join(([f">= {low}"] if low is not None else [])
                           + ([f"<= {high}"] if high is not None else []))
     what = f"{name} must be an integer" + (f" {bounds}" if bounds else "")
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what}, got {value!r}")
+        raise ArgumentTypeError(f"{what}, got {value!r}")
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(f"{what}, got {value!r}")
     return int(value)
@@ -77,11 +83,13 @@ def real(name: str, value, low: float = -math.inf, high: float = math.inf, *,
     ValueError: momentum must lie in [0.0, 1.0), got 1.0
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        raise ArgumentTypeError(f"{name} must be a real number, got {type(value).__name__}")
     v = float(value)
     inside = math.isfinite(v) and (v > low if open_low else v >= low) and (
         v < high if open_high else v <= high)
     if not inside:
+        if math.isinf(low) and math.isinf(high):
+            raise ValueError(f"{name} must be a finite real number, got {value!r}")
         lb, rb = "(" if open_low else "[", ")" if open_high else "]"
         raise ValueError(f"{name} must lie in {lb}{low}, {high}{rb}, got {value!r}")
     return v

@@ -14,19 +14,18 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
 from torch import nn
 
+from chgraph import checks
+
 __all__ = ["PoissonEncoder", "DirectEncoder", "FrameEncoder"]
 
 
 def _check_t(T) -> int:
-    if isinstance(T, bool) or not isinstance(T, numbers.Integral) or T < 1:
-        raise ValueError(f"T must be a positive integer, got {T!r}")
-    return int(T)
+    return checks.integer("T", T, low=1)
 
 
 class PoissonEncoder(nn.Module):

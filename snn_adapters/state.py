@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-import numbers
 
 import numpy as np
 
+from chgraph import checks
 from chgraph.evolution import EvolutionSchedule
 
 __all__ = ["STATE_VERSION", "parse_state"]
@@ -46,8 +46,7 @@ def parse_state(state, layers: list[list], sparsity: float) -> dict:
             raise ValueError("CHSNN state has one schedule per chain")
         chains = [list(c) for c in chains]
     step = state["step"]
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-        raise ValueError(f"CHSNN state step must be a non-negative integer, got {step!r}")
+    checks.integer("CHSNN state step", step, low=0)
     try:
         bg = getattr(np.random, state["rng"]["bit_generator"])()
         bg.state = copy.deepcopy(state["rng"])

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from .. import checks
 from ..graph import BipartiteLayer, Graph, _is_igraph, _is_networkx, as_graph, as_layer
 
 SIDES = ("all", "in", "out")
@@ -109,19 +110,11 @@ def check_int(value, name: str, minimum: int = 0, allow_none: bool = False):
     """``value`` as an int >= ``minimum`` (or None when allowed), else TypeError/ValueError."""
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
+    return checks.integer(name, value, low=minimum)
 
 
 def check_real(value, name: str, minimum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise TypeError(f"{name} must be a finite real number, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return float(value)
+    return checks.real(name, value, -math.inf if minimum is None else minimum)
 
 
 def plain(value):

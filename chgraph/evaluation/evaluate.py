@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import checks
 from .holdout import as_graph_input, candidate_pairs, holdout_split
 from .metrics import auroc, average_precision, ndcg, precision_at_k
 from .scorers import NETWORKX_BASELINES, check_methods, score_pairs
@@ -121,11 +121,8 @@ def evaluate(graph, methods=DEFAULT_METHODS, fraction: float = 0.1, n_repeats: i
     """
     obj, bipartite = as_graph_input(graph, bipartite)
     methods = check_methods(methods, bipartite)
-    if not isinstance(n_repeats, numbers.Integral) or isinstance(n_repeats, bool) \
-            or n_repeats < 1:
-        raise ValueError(f"n_repeats must be a positive integer, got {n_repeats!r}")
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    n_repeats = checks.integer("n_repeats", n_repeats, low=1)
+    seed = checks.integer("seed", seed)
     rows = []
     for r in range(int(n_repeats)):
         split = holdout_split(obj, fraction, int(seed) + r, keep_nodes=keep_nodes)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from .. import checks
 from ..checks import as_rng
 from ..graph import BipartiteLayer, Graph, _is_igraph, _is_networkx, as_graph, as_layer
 
@@ -110,8 +111,7 @@ def holdout_split(graph, fraction: float = 0.1, seed=0, *, bipartite: bool | Non
     True
     """
     obj, _ = as_graph_input(graph, bipartite)
-    if not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
-        raise ValueError(f"fraction must be a number in (0, 1), got {fraction!r}")
+    checks.fraction("fraction", fraction, open_low=True, open_high=True)
     rows, cols = _links(obj)
     m = rows.size
     if m < 2:
@@ -199,8 +199,7 @@ def candidate_pairs(split: HoldoutSplit, n_negatives: int | None = None, seed=0)
     if available <= 0:
         raise ValueError("the graph is complete: no non-link is left to serve as a negative")
     if n_negatives is not None:
-        if not isinstance(n_negatives, numbers.Integral) or n_negatives < 1:
-            raise ValueError(f"n_negatives must be a positive integer, got {n_negatives!r}")
+        n_negatives = checks.integer("n_negatives", n_negatives, low=1)
         if n_negatives >= available:
             n_negatives = None
     if n_negatives is None:

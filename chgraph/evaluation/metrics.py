@@ -21,9 +21,9 @@ References
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from .. import checks
 
 __all__ = ["precision_at_k", "average_precision", "auroc", "ndcg"]
 
@@ -63,9 +63,7 @@ def _tie_groups(t: np.ndarray, s: np.ndarray):
 def _check_k(k, n: int, default: int) -> int:
     if k is None:
         return default
-    if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 1 <= k <= n:
-        raise ValueError(f"k must be an integer in [1, {n}], got {k!r}")
-    return int(k)
+    return checks.integer("k", k, 1, n)
 
 
 def precision_at_k(y_true, y_score, k: int | None = None) -> float:

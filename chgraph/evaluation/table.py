@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import numbers
 
+from .. import checks
+
 __all__ = ["format_table"]
 
 
@@ -50,8 +52,7 @@ def format_table(rows, columns=None, *, digits: int = 3) -> str:
     rows = list(rows)
     if not all(isinstance(row, dict) for row in rows):
         raise TypeError("rows must be a sequence of dicts")
-    if not isinstance(digits, numbers.Integral) or digits < 0:
-        raise ValueError(f"digits must be a non-negative integer, got {digits!r}")
+    digits = checks.integer("digits", digits, low=0)
     if columns is None:
         columns = list(dict.fromkeys(key for row in rows for key in row))
     columns = [str(c) for c in columns]

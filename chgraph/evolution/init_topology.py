@@ -12,10 +12,9 @@ Every function returns a new boolean mask ``n_in x n_out`` (rows = inputs) with 
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from .. import checks
 from .._memory import available_memory, format_bytes
 from ._util import as_rng, check_shape, n_links_for, top_k_flat
 
@@ -239,8 +238,7 @@ def bipartite_small_world(shape, sparsity: float, rng, beta: float = 0.25) -> np
     """
     n_in, n_out = check_shape(shape)
     k = n_links_for(shape, sparsity)
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not 0 <= beta <= 1:
-        raise ValueError(f"beta must be a probability in [0, 1], got {beta!r}")
+    beta = checks.fraction("beta", beta)
     rng = as_rng(rng)
     deg = np.full(n_in, k // n_in, dtype=np.int64)
     deg[np.floor(np.arange(k % n_in) * n_in / max(k % n_in, 1)).astype(np.int64)] += 1
@@ -274,8 +272,7 @@ def bipartite_scale_free(shape, sparsity: float, rng, gamma: float = 2.5) -> np.
     """
     n_in, n_out = check_shape(shape)
     k = n_links_for(shape, sparsity)
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not gamma > 2:
-        raise ValueError(f"gamma must be a number > 2, got {gamma!r}")
+    gamma = checks.real("gamma", gamma, 2.0, open_low=True)
     rng = as_rng(rng)
     alpha = 1.0 / (float(gamma) - 1.0)
     f_in = (1.0 + rng.permutation(n_in)) ** -alpha

@@ -8,10 +8,10 @@ section 3.2.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
+from .. import checks
 from ._util import as_mask, as_rng
 
 __all__ = ["temporal_sparsity", "sswi_std", "sswi", "swi_std", "swi", "normal_on_links"]
@@ -37,13 +37,7 @@ def temporal_sparsity(spikes) -> float:
 
 
 def _real(name: str, value, *, positive: bool = False, unit: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0 or (positive and v == 0) or (unit and v > 1):
-        rng_txt = "in [0, 1]" if unit else ("> 0" if positive else ">= 0")
-        raise ValueError(f"{name} must be finite and {rng_txt}, got {value!r}")
-    return v
+    return checks.real(name, value, 0.0, 1.0 if unit else math.inf, open_low=positive)
 
 
 def _fan_in_and_sparsity(mask: np.ndarray) -> tuple[int, float]:
@@ -71,8 +65,7 @@ def sswi_std(position: str, fan_in: int, sparsity: float, *, st: float | None = 
     """
     if position not in POSITIONS:
         raise ValueError(f"position must be one of {POSITIONS}, got {position!r}")
-    if isinstance(fan_in, bool) or not isinstance(fan_in, numbers.Integral) or fan_in < 1:
-        raise ValueError(f"fan_in must be a positive integer, got {fan_in!r}")
+    fan_in = checks.integer("fan_in", fan_in, low=1)
     s = _real("sparsity", sparsity, unit=True)
     if s >= 1.0:
         raise ValueError("sparsity must be < 1 (the layer needs links)")
@@ -133,8 +126,7 @@ def swi_std(fan_in: int, sparsity: float) -> float:
     >>> swi_std(50, 0.75)
     0.4
     """
-    if isinstance(fan_in, bool) or not isinstance(fan_in, numbers.Integral) or fan_in < 1:
-        raise ValueError(f"fan_in must be a positive integer, got {fan_in!r}")
+    fan_in = checks.integer("fan_in", fan_in, low=1)
     s = _real("sparsity", sparsity, unit=True)
     if s >= 1.0:
         raise ValueError("sparsity must be < 1 (the layer needs links)")

@@ -26,12 +26,12 @@ reproducible bit for bit.
 
 from __future__ import annotations
 
-import numbers
 import time
 
 import numpy as np
 import scipy.sparse as sp
 
+from .. import checks
 from ..graph import BipartiteLayer
 from ..linkpred import available_methods, sample_links, top_k_links
 from ..linkpred.selection import ENGINES
@@ -202,8 +202,7 @@ def regrow(weights, mask, n: int, rng, *, method: str = "CH3-L3", mode: str = "s
     m = as_mask(mask)
     if w.shape != m.shape:
         raise ValueError(f"weights {w.shape} and mask {m.shape} differ in shape")
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    n = checks.integer("n", n, low=0)
     for name, live, size in (("live_rows", live_rows, m.shape[0]),
                              ("live_cols", live_cols, m.shape[1])):
         if live is not None and (np.asarray(live).dtype != np.bool_

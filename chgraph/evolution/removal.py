@@ -21,11 +21,9 @@ scores; among equal scores the link with the larger row-major index is removed f
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
+from .. import checks
 from ._util import as_mask, as_rng, as_weights, top_k_flat
 
 __all__ = ["REMOVAL_SCORES", "removal_scores", "keep_links", "remove_links"]
@@ -40,12 +38,7 @@ def check_removal(score: str, mode: str, temperature) -> float:
         raise ValueError(f"removal score must be one of {REMOVAL_SCORES}, got {score!r}")
     if mode not in REMOVAL_MODES:
         raise ValueError(f"removal mode must be one of {REMOVAL_MODES}, got {mode!r}")
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
-        raise TypeError(f"temperature must be a real number, got {type(temperature).__name__}")
-    t = float(temperature)
-    if not (math.isfinite(t) and t > 0):
-        raise ValueError(f"temperature must be finite and > 0, got {temperature!r}")
-    return t
+    return checks.real("temperature", temperature, 0.0, open_low=True)
 
 
 def link_removal_scores(absw: np.ndarray, rows: np.ndarray, cols: np.ndarray,
@@ -112,10 +105,7 @@ def keep_links(scores, n_keep: int, rng=None, *, mode: str = "soft",
     if not np.all(np.isfinite(s)) or np.any(s < 0):
         raise ValueError("scores must be finite and >= 0")
     t = check_removal("lrs", mode, temperature)
-    if isinstance(n_keep, bool) or not isinstance(n_keep, numbers.Integral):
-        raise TypeError(f"n_keep must be an integer, got {type(n_keep).__name__}")
-    if not 0 <= n_keep <= s.size:
-        raise ValueError(f"n_keep must lie in [0, {s.size}], got {n_keep}")
+    n_keep = checks.integer("n_keep", n_keep, 0, s.size)
     if mode == "hard":
         return top_k_flat(s, int(n_keep), ordered=False)
     e = as_rng(rng).standard_exponential(s.size)
@@ -154,10 +144,7 @@ def remove_links(weights, mask, n_remove: int, rng=None, *, score: str = "lrs",
     if w.shape != m.shape:
         raise ValueError(f"weights {w.shape} and mask {m.shape} differ in shape")
     rows, cols = np.nonzero(m)
-    if isinstance(n_remove, bool) or not isinstance(n_remove, numbers.Integral):
-        raise TypeError(f"n_remove must be an integer, got {type(n_remove).__name__}")
-    if not 0 <= n_remove <= rows.size:
-        raise ValueError(f"n_remove must lie in [0, {rows.size}] (the links), got {n_remove}")
+    n_remove = checks.integer("n_remove (at most the links)", n_remove, 0, rows.size)
     s = link_removal_scores(np.abs(w[rows, cols]), rows, cols, m.shape, score)
     keep = keep_links(s, rows.size - int(n_remove), rng, mode=mode, temperature=temperature)
     new_mask = np.zeros(m.shape, dtype=bool)

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 
+from .. import checks
 from ._util import round_half_up
 from .regrowth import check_regrowth
 from .removal import check_removal
@@ -102,26 +102,15 @@ class EvolutionSchedule:
     n_updates: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("total_steps", "update_interval", "start_step", "n_updates"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
-            object.__setattr__(self, name, int(v))
-        if self.total_steps < 1 or self.update_interval < 1:
-            raise ValueError("total_steps and update_interval must be >= 1")
-        if self.start_step < 0 or self.n_updates < 0:
-            raise ValueError("start_step and n_updates must be >= 0")
-        for name in ("end_fraction", "zeta", "temperature_start", "temperature_end"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
-                raise ValueError(f"{name} must be a finite real number, got {v!r}")
-            object.__setattr__(self, name, float(v))
-        if not 0.0 < self.end_fraction <= 1.0:
-            raise ValueError(f"end_fraction must lie in (0, 1], got {self.end_fraction}")
-        if not 0.0 < self.zeta <= 1.0:
-            raise ValueError(f"zeta must lie in (0, 1], got {self.zeta}")
-        if self.zeta_decay not in ZETA_DECAYS:
-            raise ValueError(f"zeta_decay must be one of {ZETA_DECAYS}, got {self.zeta_decay!r}")
+        for name, low in (("total_steps", 1), ("update_interval", 1), ("start_step", 0),
+                          ("n_updates", 0)):
+            object.__setattr__(self, name, checks.integer(name, getattr(self, name), low=low))
+        for name in ("temperature_start", "temperature_end"):
+            object.__setattr__(self, name, checks.real(name, getattr(self, name)))
+        for name in ("end_fraction", "zeta"):
+            object.__setattr__(self, name,
+                               checks.fraction(name, getattr(self, name), open_low=True))
+        checks.one_of("zeta_decay", self.zeta_decay, ZETA_DECAYS)
         if self.end_step <= self.start_step:
             raise ValueError(
                 f"the schedule ends before it starts: end_step={self.end_step} "
@@ -132,11 +121,9 @@ class EvolutionSchedule:
         check_regrowth(self.regrowth, self.regrowth_mode, self.regrowth_engine)
         if not isinstance(self.percolation, bool):
             raise TypeError(f"percolation must be a bool, got {type(self.percolation).__name__}")
-        e = self.early_stop_overlap
-        if e is not None:
-            if isinstance(e, bool) or not isinstance(e, numbers.Real) or not 0 <= e <= 1:
-                raise ValueError(f"early_stop_overlap must be in [0, 1] or None, got {e!r}")
-            object.__setattr__(self, "early_stop_overlap", float(e))
+        if self.early_stop_overlap is not None:
+            object.__setattr__(self, "early_stop_overlap",
+                               checks.fraction("early_stop_overlap", self.early_stop_overlap))
         if self.stopped is not None:
             object.__setattr__(self, "stopped", tuple(bool(x) for x in self.stopped))
         if self.targets is not None:

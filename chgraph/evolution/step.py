@@ -7,11 +7,11 @@ rows = inputs); it returns new arrays and never modifies the caller's.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import time
 
 import numpy as np
 
+from .. import checks
 from ._util import as_mask, as_rng, as_weights, check_shape, round_half_up
 from .percolation import check_chain_shapes, percolate_links
 from .regrowth import check_scores, regrow_links
@@ -162,8 +162,7 @@ class LinkEvolution(_StepRecord):
 def _check_common(schedule, step) -> None:
     if not isinstance(schedule, EvolutionSchedule):
         raise TypeError(f"schedule must be an EvolutionSchedule, got {type(schedule).__name__}")
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-        raise ValueError(f"step must be a non-negative integer, got {step!r}")
+    checks.integer("step", step, low=0)
 
 
 def _check_dense(dense, n: int, default) -> list[bool]:

@@ -6,11 +6,10 @@ Both functions stream the scores row block by row block (a few MB at a time) and
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import scipy.sparse as sp
 
+from .. import checks
 from ..checks import as_rng
 from ..graph import as_graph, as_layer
 from .registry import get_method
@@ -213,11 +212,7 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
 # helpers
 # ------------------------------------------------------------------------------------------
 def _check_k(k, n_candidates: int) -> int:
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k must be an integer, got {type(k).__name__}")
-    k = int(k)
-    if k < 0:
-        raise ValueError(f"k must be >= 0, got {k}")
+    k = checks.integer("k", k, low=0)
     if k > n_candidates:
         raise ValueError(f"k={k} is larger than the number of candidate links ({n_candidates})")
     return k

@@ -73,3 +73,36 @@ def test_shapes_masks_and_choices():
         checks.one_of("m", "c", ["a", "b"])
     with pytest.raises(TypeError, match="rng"):
         checks.as_rng(1.5)
+
+
+def test_a_wrong_kind_is_both_a_type_and_a_value_error():
+    with pytest.raises(TypeError):
+        checks.integer("n", 1.5)
+    with pytest.raises(ValueError):
+        checks.integer("n", "3")
+    assert issubclass(checks.ArgumentTypeError, TypeError)
+    assert issubclass(checks.ArgumentTypeError, ValueError)
+
+
+def test_engine_entry_points_speak_with_the_validator_s_words():
+    """The same rule, the same message, wherever the value enters."""
+    from chgraph.evaluation import compare_bipartite, holdout_split
+    from chgraph.evolution import EvolutionSchedule, keep_links, random_equal_degree
+
+    cases = [
+        (lambda: EvolutionSchedule(100, 10, zeta=1.5),
+         lambda: checks.fraction("zeta", 1.5, open_low=True)),
+        (lambda: EvolutionSchedule(100, 0), lambda: checks.integer("update_interval", 0, 1)),
+        (lambda: keep_links(np.ones(3), 5, 0), lambda: checks.integer("n_keep", 5, 0, 3)),
+        (lambda: holdout_split(np.ones((3, 3)), fraction=1.0),
+         lambda: checks.fraction("fraction", 1.0, open_low=True, open_high=True)),
+        (lambda: compare_bipartite(np.ones((3, 3)), n_repeats=0),
+         lambda: checks.integer("n_repeats", 0, low=1)),
+        (lambda: random_equal_degree((3, 3), 1.0, 0), lambda: checks.sparsity(1.0)),
+    ]
+    for call, reference in cases:
+        with pytest.raises(ValueError) as expected:
+            reference()
+        with pytest.raises(ValueError) as got:
+            call()
+        assert expected.value.args[0] in str(got.value)
