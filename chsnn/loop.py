@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from chgraph.memory import available_memory, format_bytes
 from snn_adapters import CHSNN, find_linear_layers
 from snn_adapters.layers import layer_shape
 
@@ -80,27 +81,7 @@ def _free_memory(device: torch.device) -> int | None:
             return int(torch.cuda.mem_get_info(device)[0])
         except (RuntimeError, AssertionError, ValueError):
             return None
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import os
-
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _bytes(n: float) -> str:
-    for unit in ("bytes", "kB", "MB", "GB", "TB"):
-        if n < 1000 or unit == "TB":
-            return f"{n:.3g} {unit}"
-        n /= 1000
-    return f"{n:.3g} TB"  # pragma: no cover
+    return available_memory()
 
 
 def check_model_fits(model: nn.Module, cfg: TrainConfig, device: torch.device,
@@ -145,8 +126,8 @@ def check_model_fits(model: nn.Module, cfg: TrainConfig, device: torch.device,
                     else "choose a smaller model or dataset")
             raise ConfigError(
                 f"the model cannot fit: {total:.3g} parameters, the largest {name} of "
-                f"{' x '.join(map(str, shape))}{sizes}, need at least {_bytes(need)} of "
-                f"{what}, {_bytes(have)} free; {hint}")
+                f"{' x '.join(map(str, shape))}{sizes}, need at least {format_bytes(need)} of "
+                f"{what}, {format_bytes(have)} free; {hint}")
 
 
 def _sample_shape(cfg: TrainConfig, data: Dataset) -> tuple[int, ...]:

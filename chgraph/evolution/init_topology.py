@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import checks
-from .._memory import available_memory, format_bytes
+from ..memory import available_memory, format_bytes
 from ._util import as_rng, check_shape, n_links_for, top_k_flat
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""How much memory a new allocation can take (no torch here)."""
+"""How much host memory a new allocation can take, and byte counts for messages (no torch
+here): one place for the engine's and ``chsnn``'s memory checks."""
 
 from __future__ import annotations
 
@@ -29,13 +30,13 @@ def available_memory() -> int | None:
 
 
 def format_bytes(n: float) -> str:
-    """``n`` bytes in the largest unit that keeps it at least 1 (decimal units).
+    """``n`` bytes in the largest unit that keeps it at least 1 (decimal units, 3 digits).
 
-    >>> format_bytes(8.6e9), format_bytes(512)
-    ('8.6 GB', '512 bytes')
+    >>> format_bytes(8.6e9), format_bytes(512), format_bytes(1.234e6)
+    ('8.6 GB', '512 bytes', '1.23 MB')
     """
     for unit in ("bytes", "kB", "MB", "GB", "TB"):
         if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+            return f"{n:.3g} {unit}"
         n /= 1000
     raise AssertionError("unreachable")
