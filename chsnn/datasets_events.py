@@ -1,9 +1,9 @@
 """N-MNIST read from its original layout in a directory the user names, binned into frames.
 
-No package ships N-MNIST and nothing is downloaded at run time (SPEC 4): get ``Train.zip`` and
-``Test.zip`` from https://www.garrickorchard.com/datasets/n-mnist, extract both into one
-directory (``DIR/Train/<digit>/*.bin``, ``DIR/Test/<digit>/*.bin``, digits 0 .. 9) and pass
-``--data-root DIR``.
+No package ships N-MNIST and nothing is downloaded at run time (docs/method.md, section
+4.3): get ``Train.zip`` and ``Test.zip`` from https://www.garrickorchard.com/datasets/n-mnist,
+extract both into one directory (``DIR/Train/<digit>/*.bin``, ``DIR/Test/<digit>/*.bin``,
+digits 0 .. 9) and pass ``--data-root DIR``.
 
 Event format (Orchard et al. 2015): each event is 5 bytes, 40 bits, most significant first:
 bits 39-32 the x address, bits 31-24 the y address, bit 23 the polarity (1 = ON), bits 22-0

@@ -1,6 +1,6 @@
 """CIFAR-10 and CIFAR-100 read from the "python version" directories a user names.
 
-No package ships CIFAR and nothing is downloaded at run time (SPEC 4): get
+No package ships CIFAR and nothing is downloaded at run time (docs/method.md, section 4.3): get
 ``cifar-10-python.tar.gz`` or ``cifar-100-python.tar.gz`` from
 https://www.cs.toronto.edu/~kriz/cifar.html, extract it, and pass the directory that holds
 ``cifar-10-batches-py/`` (or ``cifar-100-python/``), or that folder itself, as ``--data-root``.

@@ -1,10 +1,11 @@
-"""Multi-step spiking models of the paper (SPEC section 4) in plain torch.
+"""Multi-step spiking models of the paper (docs/method.md, section 4.1) in plain torch.
 
 Every model takes a multi-step input ``[T, B, ...]`` (see :mod:`chsnn.encoders`) and returns
 logits averaged over time, ``[B, n_classes]``. Neurons are :class:`snn_adapters.neurons.LIF`
 (hard reset to 0, ATan surrogate, tau = 2, threshold 1). Fully connected layers are
 ``nn.Linear`` (sparsified by :class:`snn_adapters.CHSNN`); conv layers are ``nn.Conv2d`` and
-stay dense (SPEC 3): 2Conv2FC and 6Conv2FC sparsify only their FC layers. Each model has
+stay dense (docs/method.md, section 3): 2Conv2FC and 6Conv2FC sparsify only their FC
+layers. Each model has
 
 * ``classifier_name`` -- the name of its classifier layer, to pass as
   ``CHSNN(..., classifier=model.classifier_name)``;
