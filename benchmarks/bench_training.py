@@ -156,7 +156,7 @@ def fmnist_epoch(cfg: dict) -> dict:
 def _spawn(kind: str, cfg: dict, timeout: float) -> dict | None:
     # OpenMP's wait policy stays as the environment sets it: the default (threads spin a
     # while before sleeping) was the fastest for both modes on a quiet machine (2 threads,
-    # 2FC 99 %: masked 14 ms vs 27 ms with PASSIVE, sparse 3.4 vs 5.6 ms); under other load
+    # 2FC 99 %: masked 14.1 ms vs 17.3 ms with PASSIVE, sparse 3.4 vs 5.6 ms); under other load
     # spinning threads are catastrophic for the masked mode (OMP_WAIT_POLICY=PASSIVE then)
     env = {**os.environ, "OMP_NUM_THREADS": str(cfg["threads"])}
     cmd = [sys.executable, __file__, "--_one", kind, json.dumps(cfg)]
