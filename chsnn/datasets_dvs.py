@@ -336,19 +336,26 @@ def _gesture_split(directory: Path, list_name: str, T: int) -> tuple[np.ndarray,
     return x, np.concatenate([g[:, 0] for _, g in trials])
 
 
+def _find_root(name: str, root, T, find, marker: str, subdir: str, how_to_get) -> Path:
+    """The dataset directory under ``root`` (``find(root)``), or a one-line
+    :class:`DatasetError` naming what is missing and how to get it; ``T`` checked too."""
+    if root is None:
+        raise DatasetError(f"{name}: {how_to_get()}")
+    if int(T) < 1:
+        raise DatasetError(f"{name}: T must be >= 1, got {T}")
+    directory = find(root)
+    if directory is None:
+        base = Path(root).expanduser()
+        raise DatasetError(f"{name}: no {marker} in {base} or {base / subdir}; {how_to_get()}")
+    return directory
+
+
 def load_dvs_gesture(root: str | os.PathLike | None, *, T: int = 8) -> Dataset:
     """DVS128 Gesture from ``root`` (the official ``trials_to_train.txt`` /
     ``trials_to_test.txt`` split), one sample per labelled gesture, as ``T`` binary frames
     (``image_shape`` ``(T, 2, 128, 128)``, uint8)."""
-    if root is None:
-        raise DatasetError(f"dvs-gesture: {_gesture_how_to_get()}")
-    if int(T) < 1:
-        raise DatasetError(f"dvs-gesture: T must be >= 1, got {T}")
-    directory = _gesture_dir(root)
-    if directory is None:
-        base = Path(root).expanduser()
-        raise DatasetError(f"dvs-gesture: no {_TRAIN_LIST} in {base} or {base / 'DvsGesture'}; "
-                           f"{_gesture_how_to_get()}")
+    directory = _find_root("dvs-gesture", root, T, _gesture_dir, _TRAIN_LIST, "DvsGesture",
+                           _gesture_how_to_get)
     x_train, y_train = _gesture_split(directory, _TRAIN_LIST, int(T))
     x_test, y_test = _gesture_split(directory, _TEST_LIST, int(T))
     return Dataset(
@@ -412,15 +419,9 @@ def load_cifar10_dvs(root: str | os.PathLike | None, *, T: int = 8, test_fractio
     """CIFAR10-DVS from ``root`` as ``T`` binary frames (``image_shape``
     ``(T, 2, 128, 128)``, uint8), split by :func:`per_class_split` (90 / 10 per class, seed
     ``split_seed``, the same for every run)."""
-    if root is None:
-        raise DatasetError(f"cifar10-dvs: {_cifar10_dvs_how_to_get()}")
-    if int(T) < 1:
-        raise DatasetError(f"cifar10-dvs: T must be >= 1, got {T}")
-    directory = _cifar10_dvs_dir(root)
-    if directory is None:
-        base = Path(root).expanduser()
-        raise DatasetError(f"cifar10-dvs: no {CIFAR10_DVS_CLASSES[0]}/ folder in {base} or "
-                           f"{base / 'CIFAR10-DVS'}; {_cifar10_dvs_how_to_get()}")
+    directory = _find_root("cifar10-dvs", root, T, _cifar10_dvs_dir,
+                           f"{CIFAR10_DVS_CLASSES[0]}/ folder", "CIFAR10-DVS",
+                           _cifar10_dvs_how_to_get)
     files, labels = [], []
     for c, name in enumerate(CIFAR10_DVS_CLASSES):
         found = sorted((directory / name).glob("*.aedat"), key=_recording_order)
