@@ -1,4 +1,4 @@
-"""The ``chsnn`` command: ``train``, ``compare``, ``methods``, ``datasets``.
+"""The ``chsnn`` command: ``train``, ``compare``, ``methods``, ``models``, ``datasets``.
 
 Bad input (an unknown name, a sparsity outside (0, 1), an unreadable dataset, an output
 directory that holds another run) is reported in one line on stderr with exit status 2;
@@ -39,8 +39,8 @@ class _UsageError(Exception):
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     d = TrainConfig()
-    p.add_argument("--model", default=d.model, help="2fc, 3fc, 2conv2fc, 6conv2fc or "
-                   "spikformer (default %(default)s)")
+    p.add_argument("--model", default=d.model, help="2fc, 3fc, 4fc, 2conv2fc, 6conv2fc or "
+                   "spikformer (default %(default)s; `chsnn models` describes them)")
     p.add_argument("--dataset", default=d.dataset, help="mnist5k (embedded), fashion-mnist, "
                    "mnist, digits, cifar10, cifar100, nmnist, dvs-gesture, cifar10-dvs (these "
                    "five from --data-root), or a .npz file (default %(default)s)")
@@ -76,8 +76,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    "horizontal flip of every training batch (image data, e.g. cifar10)")
     p.add_argument("--normalize", action="store_true", help="standardise the inputs per "
                    "channel by the training data's mean and std (needs --encoder direct)")
-    p.add_argument("--hidden", type=int, default=None, help="hidden width of the FC models "
-                   "(default 2 x input)")
+    p.add_argument("--hidden", type=int, default=None, help="hidden width: every hidden layer "
+                   "of 2fc / 4fc, the first of 3fc, fc1 of the conv models (default: 2 x input "
+                   "for the FC models, the model's own for the conv models)")
     p.add_argument("--n-train", type=int, default=None, help="train on a stratified subset")
     p.add_argument("--n-test", type=int, default=None, help="test on a stratified subset")
     p.add_argument("--update-interval", type=int, default=None,
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", required=True, help="comparison directory")
     _add_run_options(c)
     sub.add_parser("methods", help="list the training methods")
+    sub.add_parser("models", help="list the models")
     ds = sub.add_parser("datasets", help="list the datasets and whether they are here")
     ds.add_argument("--data-root", default=None, help="also look for the IDX, CIFAR, N-MNIST, "
                     "DVS128 Gesture and CIFAR10-DVS files in this directory")
@@ -220,6 +222,15 @@ def _list_methods() -> int:
     return 0
 
 
+def _list_models() -> int:
+    from .models import MODELS
+
+    for m in MODELS.values():
+        kind = "flattened input" if m.flat else f"image input, default {m.image_shape}"
+        print(f"{m.name:11s} {m.summary}; {kind}")
+    return 0
+
+
 def _list_datasets(root: str | None = None) -> int:
     from .data import available_datasets
 
@@ -243,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             return _compare(args)
         if args.command == "methods":
             return _list_methods()
+        if args.command == "models":
+            return _list_models()
         return _list_datasets(args.data_root)
     except (_UsageError, ConfigError, DatasetError, RunError, OSError, MemoryError) as exc:
         msg = " ".join(str(exc).split())

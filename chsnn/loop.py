@@ -19,7 +19,7 @@ from .datasets_vision import augment_batch, channel_stats, normalize
 from .encoders import DirectEncoder, FrameEncoder, PoissonEncoder
 from .energy import count_synaptic_operations
 from .methods import get_method
-from .models import build_model
+from .models import build_model, get_model_spec
 
 __all__ = ["Run", "RunError", "make_model", "check_model_fits", "make_optimizer", "LRSchedule",
            "CHECKPOINT_VERSION"]
@@ -48,19 +48,20 @@ def make_model(cfg: TrainConfig, data: Dataset, device: torch.device | None = No
     that cannot fit, in host memory where it is built or on ``device`` where it is trained
     with ``execution`` (see :func:`check_model_fits`), raises :class:`ConfigError` naming its
     largest weight before anything is allocated."""
+    spec = get_model_spec(cfg.model)
     kwargs = {}
-    if cfg.model in ("2fc", "3fc") and cfg.hidden is not None:
-        kwargs["hidden" if cfg.model == "2fc" else "hidden1"] = cfg.hidden
+    if cfg.hidden is not None:
+        if spec.hidden_arg is None:
+            raise ConfigError(f"--hidden does not apply to model {cfg.model!r}")
+        kwargs[spec.hidden_arg] = cfg.hidden
     shape = _sample_shape(cfg, data)
     image_shape = (1, *shape) if len(shape) == 2 else (tuple(shape) if len(shape) == 3 else None)
-    if cfg.model in ("2conv2fc", "6conv2fc", "spikformer") and image_shape is None:
+    if not spec.flat and image_shape is None:
         raise ConfigError(f"model {cfg.model!r} needs image data; {data.name} has samples of "
                           f"shape {shape}")
-    if cfg.model == "spikformer":
-        kwargs.setdefault("patch_size", 4 if image_shape[1] % 4 == 0 else 2)
-        kwargs.setdefault("embed_dim", 64)
-        kwargs.setdefault("heads", 4)
-    n_in = math.prod(shape) if cfg.model in ("2fc", "3fc") else None
+    if spec.defaults is not None:
+        kwargs = {**spec.defaults(image_shape), **kwargs}
+    n_in = math.prod(shape) if spec.flat else None
     with torch.device("meta"):
         shell = build_model(cfg.model, n_in=n_in, n_classes=data.n_classes,
                             image_shape=image_shape, T=cfg.T, **kwargs)
@@ -228,7 +229,7 @@ class _Encoder:
         self.enc = PoissonEncoder(cfg.T) if self.poisson else (
             FrameEncoder(cfg.T, shape) if cfg.encoder == "frames" else DirectEncoder(cfg.T))
         self.shape = (1, *shape) if len(shape) == 2 else tuple(shape)
-        self.flat = cfg.model in ("2fc", "3fc")
+        self.flat = get_model_spec(cfg.model).flat
         self.device = device
         if (cfg.augment or cfg.normalize) and len(self.shape) != 3:
             what = "augment" if cfg.augment else "normalize"
@@ -285,7 +286,7 @@ class Run:
         if self.method.sparse:
             classifier = self.model.classifier_name
             chains = None
-            if cfg.model == "spikformer":  # residual streams: no percolation across blocks
+            if not get_model_spec(cfg.model).percolation:  # residual streams: no percolation
                 chains = [[n] for n, _ in find_linear_layers(self.model) if n != classifier]
             self.sparsifier = CHSNN(
                 self.model, self.optimizer, cfg.sparsity, cfg.epochs * self.steps_per_epoch,

@@ -28,6 +28,8 @@ synaptic operations.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -35,8 +37,8 @@ from torch import nn
 from snn_adapters.neurons import LIF
 from snn_adapters.sparse_lif import sparse_linear_lif
 
-__all__ = ["TwoFC", "ThreeFC", "TwoConvTwoFC", "SixConvTwoFC", "Spikformer", "MODEL_NAMES",
-           "build_model"]
+__all__ = ["TwoFC", "ThreeFC", "FourFC", "TwoConvTwoFC", "SixConvTwoFC", "Spikformer",
+           "ModelSpec", "MODELS", "MODEL_NAMES", "get_model_spec", "build_model"]
 
 READOUTS = ("current", "spikes")
 
@@ -151,6 +153,23 @@ class ThreeFC(_FCStack):
         hidden1 = 2 * n_in if hidden1 is None else hidden1
         hidden2 = hidden1 if hidden2 is None else hidden2
         super().__init__([n_in, hidden1, hidden2, n_classes], readout, T)
+
+
+class FourFC(_FCStack):
+    """The deeper MLP of the CHTs study: ``fc1 - LIF - fc2 - LIF - fc3 - LIF - fc4``
+    (784-1568-1568-1568-10); classifier ``fc4``.
+
+    ``hidden`` (default ``2 * n_in``) is the width of the three hidden layers.
+
+    >>> m = FourFC(n_in=6, hidden=8, n_classes=3)
+    >>> m(torch.zeros(4, 2, 6)).shape, m.classifier_name, m.fc3.in_features
+    (torch.Size([2, 3]), 'fc4', 8)
+    """
+
+    def __init__(self, n_in: int = 784, hidden: int | None = None, n_classes: int = 10, *,
+                 readout: str = "current", T: int = 8) -> None:
+        hidden = 2 * n_in if hidden is None else hidden
+        super().__init__([n_in, hidden, hidden, hidden, n_classes], readout, T)
 
 
 class TwoConvTwoFC(nn.Module):
@@ -380,36 +399,81 @@ class Spikformer(nn.Module):
         return self.head(self.lif_out(u).mean(2)).mean(0)
 
 
-MODEL_NAMES = ("2fc", "3fc", "2conv2fc", "6conv2fc", "spikformer")
+@dataclass(frozen=True)
+class ModelSpec:
+    """One entry of :data:`MODELS`: how ``chsnn`` builds and feeds a model.
+
+    ``flat`` -- the model takes flattened features (``n_in``) instead of an image;
+    ``hidden_arg`` -- the constructor keyword that ``--hidden`` sets (None: not settable);
+    ``image_shape`` -- the default ``(C, H, W)`` of image models;
+    ``percolation`` -- whether dead neurons may be removed across the chain of its FC layers
+    (False for residual streams, where a neuron without input still carries the stream);
+    ``defaults`` -- keyword defaults for ``chsnn train`` given the image shape.
+    """
+
+    name: str
+    cls: type
+    summary: str
+    flat: bool = False
+    hidden_arg: str | None = "hidden"
+    image_shape: tuple[int, int, int] = (1, 28, 28)
+    percolation: bool = True
+    defaults: Callable[[tuple[int, int, int]], dict] | None = None
+
+
+def _spikformer_defaults(image_shape: tuple[int, int, int]) -> dict:
+    return {"patch_size": 4 if image_shape[1] % 4 == 0 else 2, "embed_dim": 64, "heads": 4}
+
+
+#: The models of ``chsnn train --model``: one entry per model.
+MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
+    ModelSpec("2fc", TwoFC, "784-1568-10 (MNIST)", flat=True),
+    ModelSpec("3fc", ThreeFC, "784-1568-1568-10 (the chip experiment)", flat=True,
+              hidden_arg="hidden1"),
+    ModelSpec("4fc", FourFC, "784-1568-1568-1568-10 (the CHTs MLP)", flat=True),
+    ModelSpec("2conv2fc", TwoConvTwoFC, "2 conv + 2 FC (N-MNIST)"),
+    ModelSpec("6conv2fc", SixConvTwoFC, "6 conv + 2 FC (CIFAR)", image_shape=(3, 32, 32)),
+    ModelSpec("spikformer", Spikformer, "spiking transformer", hidden_arg=None,
+              percolation=False, defaults=_spikformer_defaults),
+)}
+MODEL_NAMES = tuple(MODELS)
+
+
+def get_model_spec(name: str) -> ModelSpec:
+    """The :class:`ModelSpec` of ``name`` (case-insensitive), or a ``ValueError`` listing them.
+
+    >>> get_model_spec("4fc").flat, get_model_spec("2FC").hidden_arg
+    (True, 'hidden')
+    """
+    spec = MODELS.get(str(name).lower())
+    if spec is None:
+        raise ValueError(f"unknown model {name!r}; available: {', '.join(MODEL_NAMES)}")
+    return spec
 
 
 def build_model(name: str, *, n_in: int | None = None, n_classes: int = 10,
                 image_shape: tuple[int, int, int] | None = None, T: int = 8,
                 **kwargs) -> nn.Module:
-    """Build a model by name: ``2fc``, ``3fc``, ``2conv2fc``, ``6conv2fc`` or ``spikformer``.
+    """Build a model of :data:`MODELS` by name (``2fc``, ``3fc``, ``4fc``, ``2conv2fc``,
+    ``6conv2fc`` or ``spikformer``).
 
     ``n_in`` (FC models) defaults to the product of ``image_shape``; ``image_shape`` (conv
-    models) defaults to ``(1, 28, 28)`` (``(3, 32, 32)`` for ``6conv2fc``). Further keyword
-    arguments go to the model class (``hidden``, ``hidden1``, ``readout``, ``channels``,
-    ``embed_dim``, ``heads`` ...).
+    models) defaults to the entry's (``(1, 28, 28)``, ``(3, 32, 32)`` for ``6conv2fc``).
+    Further keyword arguments go to the model class (``hidden``, ``hidden1``, ``readout``,
+    ``channels``, ``embed_dim``, ``heads`` ...).
 
     >>> build_model("2fc", image_shape=(1, 4, 4), n_classes=2).fc1.in_features
     16
     """
-    key = str(name).lower()
-    if key in ("2fc", "3fc"):
+    spec = get_model_spec(name)
+    if spec.flat:
         if n_in is None:
             if image_shape is None:
                 raise ValueError(f"build_model({name!r}): give n_in or image_shape")
             n_in = math.prod(image_shape)
-        cls = TwoFC if key == "2fc" else ThreeFC
-        return cls(n_in=n_in, n_classes=n_classes, T=T, **kwargs)
-    if key in ("2conv2fc", "6conv2fc", "spikformer"):
-        default = (3, 32, 32) if key == "6conv2fc" else (1, 28, 28)
-        shape = default if image_shape is None else tuple(image_shape)
-        if n_in is not None and n_in != math.prod(shape):
-            raise ValueError(f"build_model({name!r}): n_in={n_in} does not match "
-                             f"image_shape {shape}")
-        cls = {"2conv2fc": TwoConvTwoFC, "6conv2fc": SixConvTwoFC}.get(key, Spikformer)
-        return cls(image_shape=shape, n_classes=n_classes, T=T, **kwargs)
-    raise ValueError(f"unknown model {name!r}; available: {', '.join(MODEL_NAMES)}")
+        return spec.cls(n_in=n_in, n_classes=n_classes, T=T, **kwargs)
+    shape = spec.image_shape if image_shape is None else tuple(image_shape)
+    if n_in is not None and n_in != math.prod(shape):
+        raise ValueError(f"build_model({name!r}): n_in={n_in} does not match "
+                         f"image_shape {shape}")
+    return spec.cls(image_shape=shape, n_classes=n_classes, T=T, **kwargs)

@@ -12,6 +12,8 @@ from chgraph.evolution import n_links_for
 from chsnn.encoders import DirectEncoder, PoissonEncoder
 from chsnn.models import (
     MODEL_NAMES,
+    MODELS,
+    FourFC,
     Spikformer,
     ThreeFC,
     TwoConvTwoFC,
@@ -29,6 +31,7 @@ IMG = (1, 8, 8)
 TINY = {
     "2fc": dict(n_in=16, hidden=24),
     "3fc": dict(n_in=16, hidden1=20, hidden2=12),
+    "4fc": dict(n_in=16, hidden=20),
     "2conv2fc": dict(image_shape=IMG, channels=(4, 4), hidden=16),
     "6conv2fc": dict(image_shape=IMG, channels=(2, 3, 4), hidden=16),
     # attn_scale 1: with 4 tokens the paper's 0.125 leaves the attention LIF silent
@@ -96,10 +99,25 @@ def test_paper_shapes_and_defaults():
     sf = build_model("SPIKFORMER", image_shape=(3, 32, 32), n_classes=100)
     assert isinstance(sf, Spikformer) and sf.head.out_features == 100
     assert isinstance(build_model("2FC", n_in=4), TwoFC)
+    deep = build_model("4fc", image_shape=(1, 28, 28))
+    assert isinstance(deep, FourFC) and deep.classifier_name == "fc4"
+    assert [(m.in_features, m.out_features) for m in (deep.fc1, deep.fc2, deep.fc3, deep.fc4)] \
+        == [(784, 1568), (1568, 1568), (1568, 1568), (1568, 10)]
+
+
+def test_registry_entries_match_their_models():
+    """Every entry builds its class, and the keyword ``--hidden`` sets exists on it."""
+    assert set(TINY) == set(MODELS)
+    for name, spec in MODELS.items():
+        model = tiny(name)
+        assert type(model) is spec.cls and spec.flat == (not hasattr(model, "image_shape"))
+        if spec.hidden_arg is not None:
+            bigger = tiny(name, **{spec.hidden_arg: 7})
+            assert 7 in [m.out_features for m in bigger.modules() if isinstance(m, nn.Linear)]
 
 
 def test_registry_errors():
-    with pytest.raises(ValueError, match="2fc, 3fc, 2conv2fc, 6conv2fc, spikformer"):
+    with pytest.raises(ValueError, match="2fc, 3fc, 4fc, 2conv2fc, 6conv2fc, spikformer"):
         build_model("resnet", n_in=4)
     with pytest.raises(ValueError, match="n_in or image_shape"):
         build_model("2fc")

@@ -56,16 +56,22 @@ def test_every_method_trains_the_2fc_and_keeps_exact_sparsity(tmp_path, method):
         assert r["sops_per_sample"] == r["dense_sops_per_sample"]
 
 
-@pytest.mark.parametrize("model", ["3fc", "2conv2fc", "spikformer"])
+@pytest.mark.parametrize("model", ["3fc", "4fc", "2conv2fc", "spikformer"])
 def test_every_model_trains_under_every_method(tmp_path, model):
+    hidden = None if model == "spikformer" else 16  # --hidden does not size a Spikformer
     for method in METHODS:
         r = run(tmp_path, method, model=model, method=method, n_train=16, n_test=8,
-                batch_size=8, update_interval=1)
+                batch_size=8, update_interval=1, hidden=hidden)
         assert r["model"] == model and np.isfinite(r["history"][-1]["train_loss"])
         evo = [x for e in r["history"] for x in e["evolution"]]
         assert bool(evo) == get_method(method).evolves, method
         if method != "dense":
             assert r["sparsity_linear"] == pytest.approx(0.8, abs=0.01)
+
+
+def test_hidden_refused_where_it_sizes_nothing(tmp_path):
+    with pytest.raises(ConfigError, match="--hidden does not apply to model 'spikformer'"):
+        run(tmp_path, model="spikformer")
 
 
 def test_report_files_and_schema(tmp_path):
