@@ -315,7 +315,7 @@ def warm_up() -> float:
     """Compile (or load from numba's cache) every bipartite kernel on tiny layers."""
     t0 = time.perf_counter()
     B = make_layer(Case(60, 50, 0.2, seed=1))
-    predictor = chgraph.METHODS[METHOD]
+    predictor = chgraph.PREDICTORS[METHOD]
     for layer in (B, B.T):
         for strategy in ("wedge", "gram", "direct"):
             BipartiteScorer(as_layer(layer), predictor, strategy=strategy).all()
@@ -409,7 +409,7 @@ class ScoreResult:
 def bench_scores(case: Case, repeats: int, budget_s: float, cap_s: float) -> ScoreResult:
     B = make_layer(case)
     paths = l3_paths(B)
-    scorer = BipartiteScorer(as_layer(B), chgraph.METHODS[METHOD])
+    scorer = BipartiteScorer(as_layer(B), chgraph.PREDICTORS[METHOD])
     strategy, transposed = scorer.strategy, scorer.transposed
     del scorer
 
@@ -762,7 +762,7 @@ def warm_up_graphs() -> float:
     g = chgraph.Graph.from_networkx(nx.powerlaw_cluster_graph(60, 3, 0.5, seed=1))
     for method in ("CH3-L3", "RA-L2"):
         for strategy in ("wedge", "direct", "pairwise"):
-            UnipartiteScorer(g, chgraph.METHODS[method], 0, strategy).rows(np.arange(60), True)
+            UnipartiteScorer(g, chgraph.PREDICTORS[method], 0, strategy).rows(np.arange(60), True)
         chgraph.link_scores(g, method, bipartite=False)
         chgraph.top_k_links(g, 5, method, bipartite=False)
     return time.perf_counter() - t0
@@ -777,7 +777,7 @@ def bench_graph(case: GraphCase) -> GraphResult:
     n = g.n_nodes
     W = graph_paths(g)
     t0 = time.perf_counter()
-    strategy = UnipartiteScorer(g, chgraph.METHODS[METHOD], 0).strategy
+    strategy = UnipartiteScorer(g, chgraph.PREDICTORS[METHOD], 0).strategy
     prepare = time.perf_counter() - t0
     k = min(1000 if n >= 100000 else 100, n * (n - 1) // 2 - g.n_links)
     scores_s = first_s = rss = old_s = ra_s = nx_s = old_top_s = None
@@ -790,7 +790,7 @@ def bench_graph(case: GraphCase) -> GraphResult:
         S = chgraph.link_scores(g, METHOD, bipartite=False)
         scores_s = min(first_s, time.perf_counter() - t0)
         t0 = time.perf_counter()
-        old = UnipartiteScorer(g, chgraph.METHODS[METHOD], 0, "pairwise")
+        old = UnipartiteScorer(g, chgraph.PREDICTORS[METHOD], 0, "pairwise")
         half = old.rows(np.arange(n), upper_only=True)
         old_s = time.perf_counter() - t0
         if not np.allclose(half + half.T, S, rtol=RTOL, atol=1e-12):

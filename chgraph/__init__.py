@@ -17,9 +17,9 @@ from . import analysis, evolution
 from .evolution import EvolutionResult, EvolutionSchedule, evolve
 from .graph import BipartiteLayer, Graph, as_graph, as_layer
 from .linkpred import (
-    METHODS,
+    PREDICTORS,
     LinkPredictor,
-    available_methods,
+    available_predictors,
     link_scores,
     predict_links,
     sample_links,
@@ -31,9 +31,9 @@ __all__ = [
     "Graph",
     "as_layer",
     "as_graph",
-    "METHODS",
+    "PREDICTORS",
     "LinkPredictor",
-    "available_methods",
+    "available_predictors",
     "link_scores",
     "top_k_links",
     "sample_links",

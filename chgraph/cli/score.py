@@ -41,7 +41,7 @@ OUTPUTS = {".csv": ",", ".tsv": "\t"}
 
 
 def add_parser(commands):
-    from ..linkpred import available_methods
+    from ..linkpred import available_predictors
 
     p = commands.add_parser(
         "score", help="rank the candidate links of a layer or graph",
@@ -52,7 +52,7 @@ def add_parser(commands):
                    help="graph file (.npz, .graphml, .gml, edge list) or chsnn run directory")
     p.add_argument("--method", default="CH3-L3",
                    help="link predictor (default CH3-L3); one of: "
-                   + ", ".join(available_methods()))
+                   + ", ".join(available_predictors()))
     p.add_argument("--top", type=_non_negative_int, default=20, metavar="K",
                    help="number of links to list (default 20; 0 = every candidate)")
     p.add_argument("--layer", metavar="NAME|INDEX",
@@ -75,9 +75,9 @@ def ranked_links(net, bipartite: bool, method: str = "CH3-L3", top: int = 20, pr
     >>> rows.tolist(), cols.tolist(), n
     ([0], [1], 2)
     """
-    from ..linkpred import get_method, top_k_links
+    from ..linkpred import get_predictor, top_k_links
 
-    get_method(method, bipartite)  # an unknown method fails before any work
+    get_predictor(method, bipartite)  # an unknown method fails before any work
     if bipartite:
         n_candidates = net.shape[0] * net.shape[1] - net.n_links
     else:

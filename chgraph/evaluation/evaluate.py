@@ -85,7 +85,7 @@ def evaluate(graph, methods=DEFAULT_METHODS, fraction: float = 0.1, n_repeats: i
     ----------
     graph : BipartiteLayer, Graph, networkx or igraph graph, array or sparse matrix
     methods : str or sequence of str
-        Names from :func:`chgraph.available_methods` for the kind of graph, the networkx
+        Names from :func:`chgraph.available_predictors` for the kind of graph, the networkx
         baselines ``nx.resource_allocation_index``, ``nx.jaccard_coefficient``,
         ``nx.adamic_adar_index``, ``nx.preferential_attachment``, and ``random``.
     fraction : float

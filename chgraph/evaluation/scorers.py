@@ -6,7 +6,7 @@ import numpy as np
 
 from ..checks import as_rng
 from ..graph import BipartiteLayer
-from ..linkpred.registry import METHODS, available_methods
+from ..linkpred.registry import PREDICTORS, available_predictors
 from ..linkpred.scores import BipartiteScorer, UnipartiteScorer, _check_internal
 
 __all__ = ["NETWORKX_BASELINES", "RANDOM", "available_scorers", "check_methods", "score_pairs"]
@@ -33,7 +33,7 @@ def available_scorers(bipartite: bool | None = None) -> list[str]:
     >>> "CH3-L3" in available_scorers(True), "nx.jaccard_coefficient" in available_scorers()
     (True, True)
     """
-    return available_methods(bipartite) + list(NETWORKX_BASELINES) + [RANDOM]
+    return available_predictors(bipartite) + list(NETWORKX_BASELINES) + [RANDOM]
 
 
 def check_methods(methods, bipartite: bool) -> list[str]:
@@ -56,7 +56,7 @@ def check_methods(methods, bipartite: bool) -> list[str]:
         if not isinstance(name, str):
             raise TypeError(f"a method name must be a str, got {type(name).__name__}")
         if name not in valid:
-            why = "is not defined on" if name in METHODS else "is unknown for"
+            why = "is not defined on" if name in PREDICTORS else "is unknown for"
             raise ValueError(f"method {name!r} {why} {kind}; valid methods: {', '.join(valid)}")
     if len(set(methods)) != len(methods):
         raise ValueError(f"methods has repeated names: {methods}")
@@ -100,7 +100,7 @@ def score_pairs(train, method: str, rows, cols, *, internal_degree: str = "path"
         return as_rng(seed).random(rows.size)
     if method in NETWORKX_BASELINES:
         return _networkx_scores(train, NETWORKX_BASELINES[method], rows, cols)
-    predictor = METHODS[method]
+    predictor = PREDICTORS[method]
     if bipartite:
         scorer = BipartiteScorer(train, predictor)
         if scorer.transposed:  # the kernel works on B^T: score column blocks

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from .. import checks
 from ..graph import BipartiteLayer
-from ..linkpred import available_methods, sample_links, top_k_links
+from ..linkpred import available_predictors, sample_links, top_k_links
 from ..linkpred.selection import ENGINES
 from ._util import as_mask, as_rng, as_weights, top_k_flat, uniform_sample, weighted_sample
 
@@ -46,10 +46,10 @@ def check_regrowth(method: str, mode: str, engine: str = "auto") -> None:
     """Raise ``ValueError`` for an unknown regrowth method, mode or engine."""
     if not isinstance(method, str):
         raise TypeError(f"regrowth method must be a string, got {type(method).__name__}")
-    if method not in ("random", "scores") and method not in available_methods(bipartite=True):
+    if method not in ("random", "scores") and method not in available_predictors(bipartite=True):
         raise ValueError(
             f"regrowth method must be 'random', 'scores' or a chgraph bipartite predictor "
-            f"{available_methods(bipartite=True)}, got {method!r}"
+            f"{available_predictors(bipartite=True)}, got {method!r}"
         )
     if mode not in REGROWTH_MODES:
         raise ValueError(f"regrowth mode must be one of {REGROWTH_MODES}, got {mode!r}")

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from ..graph import BipartiteLayer, Graph, _is_networkx
-from .registry import get_method
+from .registry import get_predictor
 from .scores import BipartiteScorer, UnipartiteScorer, _check_internal
 
 __all__ = ["predict_links"]
@@ -20,7 +20,7 @@ def predict_links(G, method: str = "CH3-L3", ebunch: Iterable | None = None, *,
     """Cannistraci-Hebb scores of node pairs of a networkx graph, as ``(u, v, score)``.
 
     Like networkx's link-prediction functions (``nx.resource_allocation_index`` and the
-    like), with the predictors of :func:`chgraph.available_methods`.
+    like), with the predictors of :func:`chgraph.available_predictors`.
 
     Parameters
     ----------
@@ -73,7 +73,7 @@ def predict_links(G, method: str = "CH3-L3", ebunch: Iterable | None = None, *,
         bipartite = G.number_of_nodes() > 0 and all(
             "bipartite" in d for _, d in G.nodes(data=True)
         )
-    predictor = get_method(method, bipartite)
+    predictor = get_predictor(method, bipartite)
     internal = _check_internal(internal_degree)
     if bipartite:
         layer = BipartiteLayer.from_networkx(G)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LinkPredictor", "METHODS", "get_method", "available_methods"]
+__all__ = ["LinkPredictor", "PREDICTORS", "get_predictor", "available_predictors"]
 
 # node-factor codes understood by the numba kernels (chgraph.linkpred._kernels.node_factor)
 PSI_CN, PSI_RA, PSI_CH1, PSI_CH2, PSI_CH3, PSI_CH31 = range(6)
@@ -92,45 +92,58 @@ def _entries():
         )
 
 
-METHODS: dict[str, LinkPredictor] = {p.name: p for p in _entries()}
+#: Every link predictor by name (``"CH3-L3"``, ...); :func:`get_predictor` looks one up.
+PREDICTORS: dict[str, LinkPredictor] = {p.name: p for p in _entries()}
 
 
-def available_methods(bipartite: bool | None = None) -> list[str]:
+def available_predictors(bipartite: bool | None = None) -> list[str]:
     """Names of the registered predictors, optionally only those for one kind of graph.
 
-    >>> "CH3-L3" in available_methods(bipartite=True)
+    >>> "CH3-L3" in available_predictors(bipartite=True)
     True
-    >>> "CH3-L2" in available_methods(bipartite=True)
+    >>> "CH3-L2" in available_predictors(bipartite=True)
     False
     """
     return [
         name
-        for name, p in METHODS.items()
+        for name, p in PREDICTORS.items()
         if bipartite is None or (p.bipartite if bipartite else p.unipartite)
     ]
 
 
-def get_method(method: str | LinkPredictor, bipartite: bool) -> LinkPredictor:
-    """Look a predictor up by name; a clear ``ValueError`` lists the known ones."""
+def get_predictor(method: str | LinkPredictor, bipartite: bool) -> LinkPredictor:
+    """Look a predictor up by name; a clear ``ValueError`` lists the known ones.
+
+    ``method`` is a name of :data:`PREDICTORS` (or a :class:`LinkPredictor`, returned as it
+    is); ``bipartite`` says on which kind of graph it will run. (The training methods of
+    ``chsnn`` have their own registry, ``chsnn.methods.get_method``.)
+
+    >>> get_predictor("CH3-L3", bipartite=True).path_length
+    3
+    >>> get_predictor("ch3-l3", bipartite=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown link-prediction method 'ch3-l3' (did you mean 'CH3-L3'?); ...
+    """
     if isinstance(method, LinkPredictor):
         predictor = method
     else:
         if not isinstance(method, str):
             raise TypeError(f"method must be a name such as 'CH3-L3', got {type(method).__name__}")
-        predictor = METHODS.get(method)
+        predictor = PREDICTORS.get(method)
         if predictor is None:
-            folded = {k.lower(): k for k in METHODS}
+            folded = {k.lower(): k for k in PREDICTORS}
             hint = folded.get(method.strip().lower())
             extra = f" (did you mean {hint!r}?)" if hint else ""
             raise ValueError(
                 f"unknown link-prediction method {method!r}{extra}; known methods: "
-                + ", ".join(METHODS)
+                + ", ".join(PREDICTORS)
             )
     ok = predictor.bipartite if bipartite else predictor.unipartite
     if not ok:
         kind = "bipartite layers" if bipartite else "unipartite graphs"
         raise ValueError(
             f"method {predictor.name!r} is not defined on {kind}; methods for {kind}: "
-            + ", ".join(available_methods(bipartite))
+            + ", ".join(available_predictors(bipartite))
         )
     return predictor

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from ..graph import BipartiteLayer, Graph, as_graph, as_layer
 from . import _kernels
 from . import _unipartite_kernels as _ukernels
-from .registry import PSI_CH2, PSI_CH3, PSI_CH31, LinkPredictor, get_method
+from .registry import PSI_CH2, PSI_CH3, PSI_CH31, LinkPredictor, get_predictor
 
 __all__ = ["link_scores"]
 
@@ -31,7 +31,7 @@ def link_scores(matrix, method: str = "CH3-L3", *, bipartite: bool = True,
         With ``bipartite=False``: a symmetric adjacency or an undirected graph.
         Entries > 0 are links; the values are not used.
     method : str
-        A name from :func:`chgraph.available_methods`: ``CN-L3``, ``RA-L3``, ``CH1-L3``,
+        A name from :func:`chgraph.available_predictors`: ``CN-L3``, ``RA-L3``, ``CH1-L3``,
         ``CH2-L3``, ``CH3-L3`` (default), ``CH3.1-L3``; the ``-L2`` versions on unipartite
         graphs; the node-based ``CH2-L3n``, ``CH3-L3n``, ``CH3.1-L3n`` on bipartite layers.
     bipartite : bool
@@ -67,7 +67,7 @@ def link_scores(matrix, method: str = "CH3-L3", *, bipartite: bool = True,
     Muscoloni et al. (2018); Zhang et al., ICLR 2024; Hua et al., ICLR 2026 (see
     :mod:`chgraph.linkpred.registry`).
     """
-    predictor = get_method(method, bipartite)
+    predictor = get_predictor(method, bipartite)
     internal = _check_internal(internal_degree)
     if bipartite:
         scorer = BipartiteScorer(as_layer(matrix), predictor)
@@ -300,8 +300,8 @@ class UnipartiteScorer:
 
     >>> import networkx as nx
     >>> from chgraph import Graph
-    >>> from chgraph.linkpred.registry import get_method
-    >>> s = UnipartiteScorer(Graph.from_networkx(nx.path_graph(4)), get_method("CH3-L3", False),
+    >>> from chgraph.linkpred.registry import get_predictor
+    >>> s = UnipartiteScorer(Graph.from_networkx(nx.path_graph(4)), get_predictor("CH3-L3", False),
     ...                      INTERNAL_DEGREE["path"])
     >>> s.strategy, s.pairs([0, 3], [3, 1]).tolist()
     ('wedge', [1.0, 0.0])
@@ -463,9 +463,9 @@ class UnipartiteScorer:
 
         >>> import networkx as nx
         >>> from chgraph import Graph
-        >>> from chgraph.linkpred.registry import get_method
+        >>> from chgraph.linkpred.registry import get_predictor
         >>> s = UnipartiteScorer(Graph.from_networkx(nx.path_graph(5)),
-        ...                      get_method("CN-L3", False), INTERNAL_DEGREE["path"])
+        ...                      get_predictor("CN-L3", False), INTERNAL_DEGREE["path"])
         >>> ok = np.ones(5, np.uint8)
         >>> flat, value, score, n_pos = s.select_best(s.seed_order(range(5)), 1, -np.inf,
         ...                                           upper=True, row_ok=ok, col_ok=ok)
@@ -497,9 +497,9 @@ class UnipartiteScorer:
 
         >>> import networkx as nx
         >>> from chgraph import Graph
-        >>> from chgraph.linkpred.registry import get_method
+        >>> from chgraph.linkpred.registry import get_predictor
         >>> s = UnipartiteScorer(Graph.from_networkx(nx.star_graph(3)),
-        ...                      get_method("CH3-L3", False), INTERNAL_DEGREE["path"])
+        ...                      get_predictor("CH3-L3", False), INTERNAL_DEGREE["path"])
         >>> s.seed_order([1, 0, 2]).tolist()   # the centre 0 first
         [0, 2, 1]
         """

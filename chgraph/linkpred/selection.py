@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from .. import checks
 from ..checks import as_rng
 from ..graph import as_graph, as_layer
-from .registry import get_method
+from .registry import get_predictor
 from .sampling import top_k_flat, uniform_sample, weighted_sample
 from .scores import BipartiteScorer, UnipartiteScorer, _check_internal
 
@@ -42,7 +42,7 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
     k : int
         Number of links to return; at most the number of candidates.
     method : str
-        A predictor name (see :func:`chgraph.available_methods`).
+        A predictor name (see :func:`chgraph.available_predictors`).
     bipartite : bool
         Read ``matrix`` as a bipartite layer (default) or a unipartite graph.
     ties : {"index", "all"}
@@ -280,7 +280,7 @@ class _CandidateStream:
     """Blocks of ``(flat index, score)`` of all candidate links, in a fixed order."""
 
     def __init__(self, matrix, method, bipartite, internal_degree, allowed_rows, allowed_cols):
-        predictor = get_method(method, bipartite)
+        predictor = get_predictor(method, bipartite)
         internal = _check_internal(internal_degree)
         self.method = predictor.name
         self.bipartite = bipartite

@@ -270,7 +270,7 @@ def test_method_names_are_checked():
         ev.evaluate(nx.karate_club_graph(), ["CH3-L3n"])
     with pytest.raises(ValueError, match="repeated"):
         ev.check_methods(["CH3-L3", "CH3-L3"], True)
-    assert set(chgraph.available_methods(True)) <= set(ev.available_scorers(True))
+    assert set(chgraph.available_predictors(True)) <= set(ev.available_scorers(True))
 
 
 # ------------------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def test_scorer_strategies_equal_oracle(B):
     for method in PATH_L3:
         expected = oracle.bipartite_scores(B, method)
         for strategy in STRATEGIES:
-            scorer = BipartiteScorer(layer, chgraph.METHODS[method], strategy)
+            scorer = BipartiteScorer(layer, chgraph.PREDICTORS[method], strategy)
             S = scorer.all()
             assert S.shape == B.shape and S.dtype == np.float64
             close(S, expected)
@@ -139,7 +139,7 @@ def test_scorer_rows_match_all(B, data):
     n_in = B.shape[0]
     for method in ("CH3-L3", "CH3-L3n"):
         for strategy in STRATEGIES:
-            scorer = BipartiteScorer(layer, chgraph.METHODS[method], strategy)
+            scorer = BipartiteScorer(layer, chgraph.PREDICTORS[method], strategy)
             full = scorer.all()
             rows = data.draw(st.lists(st.integers(0, max(n_in - 1, 0)), max_size=n_in))
             rows = np.array(rows, dtype=np.int64)
@@ -164,7 +164,7 @@ def test_scorer_with_internal_degree_above_uint16(strategy):
     n = 2**16 + 2
     layer = _shared_hub_layer(n)
     for method, value in (("CN-L3", n), ("CH3-L3", n), ("CH2-L3", n * math.sqrt(2 * (n + 1)))):
-        scorer = BipartiteScorer(layer, chgraph.METHODS[method], strategy)
+        scorer = BipartiteScorer(layer, chgraph.PREDICTORS[method], strategy)
         assert not scorer.transposed  # rows() of one row touches O(n) wedges only
         S = scorer.rows(np.array([0, 1]))
         assert S[0, 1] == pytest.approx(value, rel=1e-9), method
@@ -175,7 +175,7 @@ def test_scorer_with_internal_degree_above_uint16(strategy):
 def test_wedge_kernel_refuses_degrees_beyond_uint16():
     layer = _shared_hub_layer(2**16 + 2)
     with pytest.raises(ValueError, match="2\\^16"):
-        BipartiteScorer(layer, chgraph.METHODS["CH3-L3"], "wedge")
+        BipartiteScorer(layer, chgraph.PREDICTORS["CH3-L3"], "wedge")
 
 
 def test_scorer_with_internal_degree_below_uint16_limit():
@@ -183,7 +183,7 @@ def test_scorer_with_internal_degree_below_uint16_limit():
     n = 2**16 - 1
     layer = _shared_hub_layer(n)
     for strategy in ("wedge", "gram"):
-        S = BipartiteScorer(layer, chgraph.METHODS["CH3-L3"], strategy).rows(np.array([0]))
+        S = BipartiteScorer(layer, chgraph.PREDICTORS["CH3-L3"], strategy).rows(np.array([0]))
         assert S[0, 1] == pytest.approx(n, rel=1e-12)
 
 
@@ -195,7 +195,7 @@ def test_scorer_orientations_both_exercised():
         B = random_layer(rng, *shape, 0.4)
         expected = oracle.bipartite_scores(B, "CH3-L3")
         for strategy in STRATEGIES:
-            scorer = BipartiteScorer(chgraph.BipartiteLayer(B), chgraph.METHODS["CH3-L3"],
+            scorer = BipartiteScorer(chgraph.BipartiteLayer(B), chgraph.PREDICTORS["CH3-L3"],
                                      strategy)
             seen.add(scorer.transposed)
             close(scorer.all(), expected)
@@ -206,8 +206,8 @@ def test_scorer_orientations_both_exercised():
 def test_scorer_rejects_bad_strategy_and_rows():
     layer = chgraph.BipartiteLayer(np.eye(3))
     with pytest.raises(ValueError, match="strategy"):
-        BipartiteScorer(layer, chgraph.METHODS["CH3-L3"], "fastest")
-    scorer = BipartiteScorer(layer, chgraph.METHODS["CH3-L3"], "wedge")
+        BipartiteScorer(layer, chgraph.PREDICTORS["CH3-L3"], "fastest")
+    scorer = BipartiteScorer(layer, chgraph.PREDICTORS["CH3-L3"], "wedge")
     with pytest.raises(IndexError):
         scorer.rows([3])
     with pytest.raises(IndexError):
@@ -219,7 +219,7 @@ def test_auto_strategy_under_tiny_memory_budget(monkeypatch):
     B = random_layer(rng, 9, 8, 0.4)
     expected = oracle.bipartite_scores(B, "CH3-L3")
     monkeypatch.setattr(scores_mod, "SCRATCH_BUDGET_BYTES", 0)
-    scorer = BipartiteScorer(chgraph.BipartiteLayer(B), chgraph.METHODS["CH3-L3"])
+    scorer = BipartiteScorer(chgraph.BipartiteLayer(B), chgraph.PREDICTORS["CH3-L3"])
     assert scorer.strategy == "direct"
     close(scorer.all(), expected)
     close(bip(B), expected)
@@ -372,7 +372,7 @@ def test_thread_count_gives_bit_identical_scores(restore_threads):
             for method in oracle.BIPARTITE_METHODS:
                 out.append(bip(B, method))
             for strategy in STRATEGIES:
-                scorer = BipartiteScorer(chgraph.BipartiteLayer(B), chgraph.METHODS["CH3-L3"],
+                scorer = BipartiteScorer(chgraph.BipartiteLayer(B), chgraph.PREDICTORS["CH3-L3"],
                                          strategy)
                 out.append(scorer.all())
         for A in graphs:
@@ -658,12 +658,12 @@ def test_star_and_path_graphs():
 # registry
 # ------------------------------------------------------------------------------------------
 def test_registry_lists():
-    assert set(chgraph.available_methods(bipartite=True)) == set(oracle.BIPARTITE_METHODS)
-    assert set(chgraph.available_methods(bipartite=False)) == set(oracle.UNIPARTITE_METHODS)
-    assert set(chgraph.available_methods()) == set(oracle.BIPARTITE_METHODS) | set(
+    assert set(chgraph.available_predictors(bipartite=True)) == set(oracle.BIPARTITE_METHODS)
+    assert set(chgraph.available_predictors(bipartite=False)) == set(oracle.UNIPARTITE_METHODS)
+    assert set(chgraph.available_predictors()) == set(oracle.BIPARTITE_METHODS) | set(
         oracle.UNIPARTITE_METHODS)
-    assert set(chgraph.METHODS) == set(chgraph.available_methods())
-    for name, p in chgraph.METHODS.items():
+    assert set(chgraph.PREDICTORS) == set(chgraph.available_predictors())
+    for name, p in chgraph.PREDICTORS.items():
         assert isinstance(p, chgraph.LinkPredictor) and p.name == name
         assert p.path_length == (2 if name.endswith("L2") else 3)
         assert p.node_based == name.endswith("L3n")
@@ -671,7 +671,7 @@ def test_registry_lists():
 
 def test_predictor_object_accepted_as_method():
     B = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1]])
-    assert np.array_equal(chgraph.link_scores(B, chgraph.METHODS["CH2-L3"]), bip(B, "CH2-L3"))
+    assert np.array_equal(chgraph.link_scores(B, chgraph.PREDICTORS["CH2-L3"]), bip(B, "CH2-L3"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -712,7 +712,7 @@ def test_non_numeric_input_raises_type_error(bad):
 def test_unknown_method_lists_known_methods():
     with pytest.raises(ValueError, match="unknown") as info:
         bip(GOOD, "CH4-L3")
-    for name in chgraph.available_methods():
+    for name in chgraph.available_predictors():
         assert name in str(info.value)
     with pytest.raises(ValueError, match="did you mean 'CH3-L3'"):
         bip(GOOD, "ch3-l3")
@@ -760,7 +760,7 @@ def test_planner_avoids_scanning_a_hub():
     rows = np.r_[np.zeros(n, dtype=np.int64), 1]
     cols = np.r_[np.arange(n), 0]
     layer = chgraph.BipartiteLayer(sp.coo_array((np.ones(n + 1), (rows, cols)), shape=(2, n)))
-    scorer = BipartiteScorer(layer, chgraph.METHODS["CH3-L3"])
+    scorer = BipartiteScorer(layer, chgraph.PREDICTORS["CH3-L3"])
     assert (scorer.strategy, scorer.transposed) == ("direct", False)
     S = scorer.all()
     expected = np.full(n, 1.0 / np.sqrt(1.0 * (n - 1)))

@@ -445,7 +445,7 @@ def test_selection_with_masks_in_both_orientations(shape, monkeypatch):
     # (3, 16) and (16, 3) make the scorer work on B and on B^T: one of them is transposed
     tall, wide = (
         BipartiteScorer(chgraph.BipartiteLayer(_orientation_layer(s, np.random.default_rng(19))),
-                        chgraph.METHODS["CH3-L3"]).transposed
+                        chgraph.PREDICTORS["CH3-L3"]).transposed
         for s in ((16, 3), (3, 16))
     )
     assert tall != wide

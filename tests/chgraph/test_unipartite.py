@@ -14,18 +14,18 @@ from hypothesis import strategies as st
 
 import chgraph
 from chgraph import Graph
-from chgraph.linkpred.registry import get_method
+from chgraph.linkpred.registry import get_predictor
 from chgraph.linkpred.scores import INTERNAL_DEGREE, UnipartiteScorer
 from chgraph.testing import reference as oracle
 from chgraph.testing.strategies import graphs
 
-METHODS = tuple(chgraph.available_methods(bipartite=False))
+PREDICTOR_NAMES = tuple(chgraph.available_predictors(bipartite=False))
 RULES = ("path", "community")
 STRATEGIES = ("wedge", "direct")
 
 
 def scorer(A, method, rule="path", strategy="auto"):
-    return UnipartiteScorer(Graph(A), get_method(method, False), INTERNAL_DEGREE[rule],
+    return UnipartiteScorer(Graph(A), get_predictor(method, False), INTERNAL_DEGREE[rule],
                             strategy)
 
 
@@ -58,7 +58,7 @@ def allowed_reference(A, R, C):
 # ------------------------------------------------------------------------------------------
 # exact scores
 # ------------------------------------------------------------------------------------------
-@given(A=graphs(max_nodes=9), method=st.sampled_from(METHODS), rule=st.sampled_from(RULES),
+@given(A=graphs(max_nodes=9), method=st.sampled_from(PREDICTOR_NAMES), rule=st.sampled_from(RULES),
        strategy=st.sampled_from(STRATEGIES))
 def test_equals_brute_force(A, method, rule, strategy):
     expected = oracle.unipartite_scores(A, method, rule)
@@ -81,7 +81,7 @@ def test_link_scores_public(A, method, rule):
 @pytest.mark.parametrize("rule", RULES)
 def test_equals_former_kernel_on_larger_graphs(kind, rule):
     A = random_graph(kind, 120, seed=3)
-    for method in METHODS:
+    for method in PREDICTOR_NAMES:
         before = full_scores(A, method, rule, "pairwise")
         for strategy in STRATEGIES:
             np.testing.assert_allclose(full_scores(A, method, rule, strategy), before,
