@@ -9,14 +9,29 @@ OpenMP runtime loads, that is before ``import torch``, so this module sets it (u
 environment already says otherwise) when the run will use CUDA: ``--device cuda[:N]``, or
 ``--device auto`` (the default) on a machine with an NVIDIA driver. CPU runs keep OpenMP's
 default, which suits torch's many small CPU kernels. ``chsnn.cli`` does the rest.
+
+It also says in one line what the command needs and does not have: PyTorch (``chsnn`` and
+``snn_adapters`` need it, the engine ``chgraph`` does not; a missing or too old torch is one
+line on stderr naming what to install, exit status 2), and it prints a dataset's
+:class:`chsnn.data.DatasetWarning` (a split without some class) as one line, ``chsnn:
+warning: ...``; ``chsnn train --method dense --sparsity S`` notes that the sparsity is ignored.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import warnings
 
-__all__ = ["main", "uses_cuda"]
+__all__ = ["main", "uses_cuda", "torch_problem", "option_value", "TORCH_MIN", "TORCH_HINT"]
+
+#: the oldest torch ``chsnn`` and ``snn_adapters`` are meant for (the ``torch`` extra says so)
+TORCH_MIN = (2, 1)
+#: how to get torch: the build first (CPU or CUDA, the user's choice), then the project's extra
+TORCH_HINT = ("install the PyTorch build you want first (CPU: pip install torch --index-url "
+              "https://download.pytorch.org/whl/cpu; CUDA: see https://pytorch.org/get-started/"
+              "locally/), then pip install 'chsnn[torch]' (or .[torch] in this repository); the "
+              "graph engine chgraph works without it")
 
 
 def uses_cuda(argv: list[str], nvidia_present: bool | None = None) -> bool:
@@ -44,14 +59,81 @@ def uses_cuda(argv: list[str], nvidia_present: bool | None = None) -> bool:
     return nvidia_present
 
 
+def option_value(argv: list[str], option: str) -> str | None:
+    """The value of ``option`` on a command line (``--opt V`` or ``--opt=V``; the last wins),
+    or None when it is not there.
+
+    >>> option_value(["train", "--method", "dense", "--sparsity=0.5"], "--sparsity")
+    '0.5'
+    >>> option_value(["train"], "--method") is None
+    True
+    """
+    value = None
+    for i, arg in enumerate(argv):
+        if arg == option and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith(option + "="):
+            value = arg.split("=", 1)[1]
+    return value
+
+
+def torch_problem() -> str | None:
+    """Why torch cannot serve ``chsnn`` here (not installed, failing to import, older than
+    :data:`TORCH_MIN`), in one sentence with what to install; None when it can."""
+    try:
+        import torch
+    except ImportError as exc:  # ModuleNotFoundError, or a build whose libraries fail to load
+        missing = getattr(exc, "name", None) == "torch"
+        why = "is not installed" if missing else f"cannot be imported ({exc})"
+        return f"the chsnn command needs PyTorch >= {'.'.join(map(str, TORCH_MIN))}, which " \
+               f"{why}: {TORCH_HINT}"
+    version = str(getattr(torch, "__version__", "0"))
+    parts = tuple(int(p) if p.isdigit() else 0 for p in version.split("+")[0].split(".")[:2])
+    if parts < TORCH_MIN:
+        return (f"the chsnn command needs PyTorch >= {'.'.join(map(str, TORCH_MIN))}, found "
+                f"{version}: {TORCH_HINT}")
+    return None
+
+
+def _show_dataset_warnings() -> None:
+    """Print :class:`chsnn.data.DatasetWarning` as one line; other warnings as before."""
+    from .data import DatasetWarning  # numpy only
+
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if isinstance(category, type) and issubclass(category, DatasetWarning):
+            print(f"chsnn: warning: {' '.join(str(message).split())}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
+def _notes(argv: list[str]) -> None:
+    """One-line notes on options that a command line gives but that do nothing."""
+    method = option_value(argv, "--method")
+    if argv[:1] == ["train"] and method is not None and method.strip().lower() == "dense" \
+            and option_value(argv, "--sparsity") is not None:
+        print("chsnn: note: --sparsity is ignored by --method dense (every weight is trained; "
+              "report.json's target_sparsity is 0)", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chsnn`` command (see :mod:`chsnn.cli`)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if "torch" not in sys.modules and uses_cuda(argv):
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from .cli import main as cli_main
+    problem = torch_problem()
+    if problem is not None:
+        print(f"chsnn: error: {problem}", file=sys.stderr)
+        return 2
+    _notes(argv)
+    with warnings.catch_warnings():
+        _show_dataset_warnings()
+        from .cli import main as cli_main
 
-    return cli_main(argv)
+        return cli_main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover
