@@ -13,6 +13,7 @@ import math
 from chgraph import checks
 from chgraph.evolution import SSCTI_RULES
 
+from .data import DatasetError, dataset_spec
 from .methods import get_method
 from .models import MODEL_NAMES
 
@@ -119,6 +120,10 @@ class TrainConfig:
         set_("model", model)
         if not isinstance(self.dataset, str) or not self.dataset.strip():
             raise ConfigError(f"dataset must be a name or a .npz path, got {self.dataset!r}")
+        try:
+            dataset_spec(self.dataset)  # a name of chsnn.data.DATASETS or a .npz path
+        except DatasetError as exc:
+            raise ConfigError(str(exc)) from None
         set_("sparsity", _checked(checks.sparsity, self.sparsity))
         set_("epochs", _int("epochs", self.epochs, 1))
         set_("seed", _int("seed", self.seed, 0))

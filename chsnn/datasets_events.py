@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import Dataset, DatasetError, DatasetInfo
+from .data import Dataset, DatasetError
 
 __all__ = ["NMNIST_SIZE", "read_nmnist_events", "events_to_frames", "stack_frames",
-           "load_nmnist", "nmnist_infos", "how_to_get"]
+           "load_nmnist", "find_nmnist_dir", "how_to_get"]
 
 #: sensor width and height of N-MNIST
 NMNIST_SIZE = 34
@@ -39,6 +39,7 @@ _SPLITS = ("Train", "Test")
 
 
 def how_to_get() -> str:
+    """Where to get N-MNIST and how to hand it to ``chsnn``."""
     return ("no package ships N-MNIST: download Train.zip and Test.zip from "
             "https://www.garrickorchard.com/datasets/n-mnist, extract both into DIR and pass "
             "--data-root DIR (DIR/Train/<digit>/*.bin, DIR/Test/<digit>/*.bin)")
@@ -157,10 +158,11 @@ def load_nmnist(root: str | os.PathLike | None, *, T: int = 8) -> Dataset:
     )
 
 
-def nmnist_infos(root: str | os.PathLike | None) -> list[DatasetInfo]:
-    """The line of ``chsnn datasets`` for N-MNIST."""
-    here = root is not None and any(
-        (Path(root).expanduser() / sub / "Train" / "0").is_dir() for sub in ("", "N-MNIST"))
-    return [DatasetInfo("nmnist", "N-MNIST 34x34 events, 60k/10k, binned into T = 8 binary "
-                        "frames 2x34x34 by event count (--encoder frames), from --data-root DIR",
-                        here, f"Train/ and Test/ in {root}" if here else how_to_get())]
+
+def find_nmnist_dir(root: str | os.PathLike | None) -> Path | None:
+    """The N-MNIST folder under ``root`` (``root`` itself or ``root/N-MNIST``: the one holding
+    ``Train/0/``); None when there is none (or ``root`` is None)."""
+    if root is None:
+        return None
+    base = Path(root).expanduser()
+    return next((d for d in (base, base / "N-MNIST") if (d / "Train" / "0").is_dir()), None)

@@ -24,14 +24,17 @@ import io
 import os
 import pickle
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from .data import Dataset, DatasetError, DatasetInfo
+from .data import Dataset, DatasetError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
 
 __all__ = ["CIFAR_STATS", "CIFAR_LAYOUTS", "find_cifar_dir", "read_cifar_batch", "load_cifar",
-           "channel_stats", "normalize", "augment_batch", "cifar_infos"]
+           "channel_stats", "normalize", "augment_batch", "how_to_get"]
 
 #: per-channel (mean, std) of the training images in [0, 1], the values usually quoted
 CIFAR_STATS = {
@@ -51,6 +54,7 @@ _FEATURES = 3 * 32 * 32
 
 
 def how_to_get(name: str) -> str:
+    """Where to get ``name`` (``cifar10`` or ``cifar100``) and how to hand it to ``chsnn``."""
     folder = CIFAR_LAYOUTS[name][0]
     archive = "cifar-10-python.tar.gz" if name == "cifar10" else "cifar-100-python.tar.gz"
     return (f"no package ships {name}: download {archive} from "
@@ -74,9 +78,11 @@ class _SafeUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def find_cifar_dir(name: str, root: str | os.PathLike) -> Path | None:
+def find_cifar_dir(name: str, root: str | os.PathLike | None) -> Path | None:
     """The folder of ``name``'s batch files: ``root/<folder>`` or ``root`` itself; None when
-    neither holds all of them."""
+    neither holds all of them (or ``root`` is None)."""
+    if root is None:
+        return None
     folder, train, test, _, _ = CIFAR_LAYOUTS[name]
     root = Path(root).expanduser()
     for directory in (root / folder, root):
@@ -172,10 +178,13 @@ def normalize(x: torch.Tensor, mean, std, image_shape: tuple[int, ...] = _IMAGE_
     """``(x - mean[c]) / std[c]`` per channel of a flattened batch ``x`` ``(B, C*H*W)``
     (for direct encoding; Poisson encoding needs the ``[0, 1]`` intensities).
 
+    >>> import torch
     >>> normalize(torch.tensor([[0.5, 0.5, 1.0, 0.0]]), (0.5, 0.5), (0.5, 0.25),
     ...           (2, 1, 2)).tolist()
     [[0.0, 0.0, 2.0, -2.0]]
     """
+    import torch
+
     c = image_shape[0]
     m = torch.as_tensor(mean, dtype=x.dtype, device=x.device).reshape(1, c, 1)
     s = torch.as_tensor(std, dtype=x.dtype, device=x.device).reshape(1, c, 1)
@@ -191,11 +200,14 @@ def augment_batch(x: torch.Tensor, generator: torch.Generator, *,
     probability 1/2 (``flip``). All draws come from ``generator`` (on ``x``'s device), so a
     seeded generator gives the same batch again. Returns a new tensor of ``x``'s shape.
 
+    >>> import torch
     >>> x = torch.arange(4.0).reshape(1, 4)                 # one 1 x 2 x 2 image
     >>> y = augment_batch(x, torch.Generator().manual_seed(0), image_shape=(1, 2, 2), padding=0)
     >>> y.tolist() in ([[0.0, 1.0, 2.0, 3.0]], [[1.0, 0.0, 3.0, 2.0]])
     True
     """
+    import torch
+
     c, h, w = image_shape
     b = len(x)
     imgs = x.reshape(b, c, h, w)
@@ -215,15 +227,3 @@ def augment_batch(x: torch.Tensor, generator: torch.Generator, *,
                rows[:, None, :, None], cols[:, None, None, :]]
     return out.reshape(x.shape)
 
-
-def cifar_infos(root: str | os.PathLike | None) -> list[DatasetInfo]:
-    """Lines of ``chsnn datasets`` for the CIFAR datasets."""
-    infos = []
-    for name in CIFAR_LAYOUTS:
-        found = find_cifar_dir(name, root) if root is not None else None
-        n = CIFAR_LAYOUTS[name][4]
-        infos.append(DatasetInfo(
-            name, f"CIFAR-{n} 3x32x32, 50k/10k, python-version pickles from --data-root DIR "
-            "(no download)",
-            found is not None, f"found in {found}" if found else how_to_get(name)))
-    return infos

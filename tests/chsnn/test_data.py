@@ -351,7 +351,7 @@ BAD_NPZ = {
                                 x_test=np.zeros((2, 2))), "lacks y_test"),
     "no known keys": (dict(a=np.zeros(3)), "needs x_train"),
     "x 1-D": (dict(x=np.zeros(10), y=np.zeros(10, int)), "x must be 2-D"),
-    "x 4-D": (dict(x=np.zeros((10, 1, 2, 2)), y=np.zeros(10, int)), "x must be 2-D"),
+    "x 5-D": (dict(x=np.zeros((10, 1, 1, 2, 2)), y=np.zeros(10, int)), "x must be 2-D"),
     "y 2-D": (dict(x=np.zeros((10, 2)), y=np.zeros((10, 3), int)), "labels must be 1-D"),
     "length mismatch": (dict(x=np.zeros((10, 2)), y=np.zeros(9, int)), "has 10 samples"),
     "fractional labels": (dict(x=np.zeros((4, 2)), y=np.array([0.0, 0.5, 1, 2])),
@@ -485,3 +485,107 @@ def test_mnist5k_subset_for_tiny_runs(mnist5k):
     s = mnist5k.subset(200, 50)
     assert np.all(np.bincount(s.y_train) == 20) and np.all(np.bincount(s.y_test) == 5)
     assert "mnist5k" in repr(s)
+
+
+# --------------------------------------------------------------------------------------------
+# the registry
+
+
+def test_registry_names_aliases_and_root_messages():
+    assert list(D.DATASETS) == [i.name for i in D.available_datasets()]
+    for spec in D.DATASETS.values():
+        if spec.name != D.NPZ:
+            assert D.dataset_spec(spec.name.upper()) is spec
+        for alias in spec.aliases:
+            assert D.dataset_spec(alias) is spec
+        assert spec.how_to_get() and spec.description
+        if spec.needs_root:  # no --data-root: one line, the dataset's name, how to get it
+            with pytest.raises(DatasetError) as e:
+                load_dataset(spec.name)
+            assert str(e.value) == f"{spec.name}: {spec.how_to_get()}"
+            assert "\n" not in str(e.value) and "--data-root" in str(e.value)
+    assert D.dataset_spec("fashion_mnist").name == "fashion-mnist"
+    assert D.dataset_spec("a/b/C.NPZ") is D.DATASETS[D.NPZ]
+    with pytest.raises(DatasetError, match="unknown dataset '<path>'"):
+        D.dataset_spec("<path>")  # the listing's placeholder is no name
+    assert {n for n, s in D.DATASETS.items() if s.needs_root} == {
+        "mnist", "cifar10", "cifar100", "nmnist", "dvs-gesture", "cifar10-dvs"}
+
+
+def test_a_new_dataset_is_one_entry(monkeypatch, tmp_path):
+    """One registry entry makes a dataset loadable, listed by chsnn datasets and accepted by
+    the training configuration."""
+    from chsnn.config import ConfigError, TrainConfig
+
+    with pytest.raises(ConfigError, match="unknown dataset 'toy'"):
+        TrainConfig(dataset="toy")
+    rng = np.random.default_rng(0)
+    toy = Dataset("toy", rng.random((8, 3), dtype=np.float32), np.arange(8) % 2,
+                  rng.random((4, 3), dtype=np.float32), np.arange(4) % 2, (3,), 2, "toy")
+    spec = D.DatasetSpec("toy", "a toy", lambda name, **kw: toy, lambda: "make it",
+                         lambda root: "here" if root else None, needs_root=True,
+                         aliases=("toy-set",))
+    monkeypatch.setitem(D.DATASETS, "toy", spec)
+    monkeypatch.setitem(D._ALIASES, "toy-set", "toy")
+    assert load_dataset("TOY_SET", root=tmp_path) is toy
+    with pytest.raises(DatasetError, match="^toy: make it$"):
+        load_dataset("toy")
+    by = {i.name: i for i in D.available_datasets(tmp_path)}
+    assert by["toy"].available and by["toy"].detail == "here"
+    assert not D.available_datasets()[-1].available
+    assert TrainConfig(dataset="toy").dataset == "toy"
+
+
+def test_unknown_dataset_is_a_config_error():
+    from chsnn.config import ConfigError, TrainConfig
+
+    with pytest.raises(ConfigError, match="unknown dataset 'cifar'; known: mnist5k, "):
+        TrainConfig(dataset="cifar")
+    assert TrainConfig(dataset="mine.npz").dataset == "mine.npz"  # read when the run starts
+    assert TrainConfig(dataset="cifar10").dataset == "cifar10"  # --data-root checked then too
+
+
+# --------------------------------------------------------------------------------------------
+# own data: images with channels, tiny subsets
+
+
+def test_npz_channel_first_images(tmp_path):
+    path = tmp_path / "rgb.npz"
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 256, (12, 3, 4, 5), dtype=np.uint8)
+    np.savez(path, x_train=x[:8], y_train=np.arange(8) % 2, x_test=x[8:],
+             y_test=np.arange(4) % 2)
+    d = load_dataset(str(path))
+    assert d.image_shape == (3, 4, 5) and d.x_train.shape == (8, 60)
+    np.testing.assert_array_equal(d.x_train.reshape(8, 3, 4, 5),
+                                  x[:8].astype(np.float32) / np.float32(255))
+
+
+def test_tiny_subset_warns_in_one_line(small, tmp_path):
+    with pytest.warns(D.DatasetWarning) as rec:
+        s = small.subset(3, 10, seed=0)  # 3 training samples, 4 classes
+    assert len(rec) == 1
+    msg = str(rec[0].message)
+    assert "\n" not in msg and msg.startswith("small: 4 classes, but the training split "
+                                              "(3 samples) has no sample of class ")
+    assert "cannot be learned" in msg and s.missing_classes().keys() == {"train"}
+    # the validation split warns only of what it takes away (not the class already missing)
+    gone = s.missing_classes()["train"]
+    with pytest.warns(D.DatasetWarning) as rec:
+        v = s.split_validation(0.34)
+    assert len(rec) == 1 and "validation split (1 samples)" in str(rec[0].message)
+    assert f"({gone[0]}" not in str(rec[0].message).split("validation split")[1]
+    assert set(v.missing_classes()["val"]) == set(range(4)) - set(v.y_val.tolist())
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert small.subset(20, 10).missing_classes() == {}  # enough: silent
+        small.split_validation(0.1)
+    path = tmp_path / "tiny.npz"
+    np.savez(path, x_train=np.zeros((2, 2)), y_train=np.array([0, 1]), x_test=np.zeros((1, 2)),
+             y_test=np.array([2]))
+    with pytest.warns(D.DatasetWarning, match=r"3 classes, but the training split \(2 samples\) "
+                      r"has no sample of class 2; the test split \(1 samples\) has no sample "
+                      r"of 2 classes \(0, 1\)"):
+        load_dataset(str(path))
