@@ -197,7 +197,7 @@ class Dataset:
                 f"{len(missing)} classes ({shown})"
             parts.append(f"the {names[split]} split ({n} samples) has no sample of {which}")
         cure = ("a class never seen in training cannot be learned" if "train" in gaps
-                else "accuracy ignores the classes without samples")
+                else "those classes go unmeasured")
         msg = (f"{self.name}: {self.n_classes} classes, but {'; '.join(parts)}: {cure}; take "
                "more samples (--n-train, --n-test) or a smaller --val-fraction")
         warnings.warn(msg, DatasetWarning, stacklevel=3)
