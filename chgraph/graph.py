@@ -19,7 +19,9 @@ from collections.abc import Hashable, Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["BipartiteLayer", "Graph", "as_layer", "as_graph"]
+__all__ = [
+    "BipartiteLayer", "Graph", "as_layer", "as_graph", "is_networkx_graph", "is_igraph_graph",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -110,7 +112,13 @@ def _edge_array(edges, what: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _is_networkx(obj) -> bool:
+def is_networkx_graph(obj) -> bool:
+    """Whether ``obj`` is a networkx graph (any of its four classes).
+
+    >>> import networkx as nx
+    >>> is_networkx_graph(nx.path_graph(3)), is_networkx_graph([[0, 1], [1, 0]])
+    (True, False)
+    """
     try:
         import networkx as nx
     except ImportError:  # pragma: no cover - networkx is a dependency
@@ -118,7 +126,13 @@ def _is_networkx(obj) -> bool:
     return isinstance(obj, nx.Graph)
 
 
-def _is_igraph(obj) -> bool:
+def is_igraph_graph(obj) -> bool:
+    """Whether ``obj`` is an igraph graph (checked without importing igraph).
+
+    >>> import igraph
+    >>> is_igraph_graph(igraph.Graph(3)), is_igraph_graph([[0, 1], [1, 0]])
+    (True, False)
+    """
     mod = type(obj).__module__ or ""
     return mod.split(".")[0] == "igraph" and hasattr(obj, "get_edgelist")
 
@@ -147,7 +161,7 @@ class BipartiteLayer:
     ([1, 2], [2, 1])
     """
 
-    __slots__ = ("_csr", "_csc", "row_labels", "col_labels")
+    __slots__ = ("_csr", "_csr_t", "row_labels", "col_labels")
 
     def __init__(
         self,
@@ -162,7 +176,7 @@ class BipartiteLayer:
             col_labels = matrix.col_labels if col_labels is None else col_labels
         else:
             self._csr = _pattern_csr(matrix, "the biadjacency matrix")
-        self._csc = None
+        self._csr_t = None
         n_in, n_out = self._csr.shape
         self.row_labels = _check_labels(row_labels, n_in, "row_labels")
         self.col_labels = _check_labels(col_labels, n_out, "col_labels")
@@ -206,7 +220,7 @@ class BipartiteLayer:
         >>> layer.row_labels, layer.col_labels, layer.n_links
         (['x', 'y'], [10, 11], 3)
         """
-        if not _is_networkx(graph):
+        if not is_networkx_graph(graph):
             raise TypeError(f"expected a networkx graph, got {type(graph).__name__}")
         if graph.is_directed() or graph.is_multigraph():
             graph = _simple_undirected(graph)
@@ -248,7 +262,7 @@ class BipartiteLayer:
         The vertex attribute ``types`` (igraph's convention, default ``"type"``) is ``False``
         for inputs and ``True`` for outputs; vertex names (``name``) become labels.
         """
-        if not _is_igraph(graph):
+        if not is_igraph_graph(graph):
             raise TypeError(f"expected an igraph Graph, got {type(graph).__name__}")
         if types not in graph.vs.attributes():
             raise ValueError(
@@ -283,11 +297,19 @@ class BipartiteLayer:
         return self._csr
 
     @property
-    def csc(self) -> sp.csr_array:
-        """``B^T`` in the same canonical CSR form (the layer seen from its outputs)."""
-        if self._csc is None:
-            self._csc = _pattern_csr(self._csr.T, "B^T")
-        return self._csc
+    def transposed_csr(self) -> sp.csr_array:
+        """``B^T`` in the same canonical CSR form (the layer seen from its outputs).
+
+        Row ``j`` lists the inputs linked to output ``j`` (sorted); computed once and cached.
+        (This is the column-major view of ``B``, kept as a CSR array of ``B^T``.)
+
+        >>> layer = BipartiteLayer([[1, 0], [1, 1]])
+        >>> layer.transposed_csr.toarray().tolist()
+        [[1, 1], [0, 1]]
+        """
+        if self._csr_t is None:
+            self._csr_t = _pattern_csr(self._csr.T, "B^T")
+        return self._csr_t
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -316,7 +338,9 @@ class BipartiteLayer:
 
     def transpose(self) -> BipartiteLayer:
         """The same graph with inputs and outputs swapped (``B^T``)."""
-        return BipartiteLayer(self.csc, row_labels=self.col_labels, col_labels=self.row_labels)
+        return BipartiteLayer(
+            self.transposed_csr, row_labels=self.col_labels, col_labels=self.row_labels
+        )
 
     T = property(transpose)
 
@@ -418,7 +442,7 @@ class Graph:
         Directed graphs and multigraphs are read as their simple undirected version.
         Self-loops are an error.
         """
-        if not _is_networkx(graph):
+        if not is_networkx_graph(graph):
             raise TypeError(f"expected a networkx graph, got {type(graph).__name__}")
         if graph.is_directed() or graph.is_multigraph():
             graph = _simple_undirected(graph)
@@ -436,7 +460,7 @@ class Graph:
     @classmethod
     def from_igraph(cls, graph):
         """Build a graph from an igraph graph (vertex ``name`` attributes become labels)."""
-        if not _is_igraph(graph):
+        if not is_igraph_graph(graph):
             raise TypeError(f"expected an igraph Graph, got {type(graph).__name__}")
         pairs = graph.get_edgelist()
         for u, v in pairs:
@@ -494,9 +518,9 @@ def as_layer(obj) -> BipartiteLayer:
             "a chgraph.Graph is unipartite; pass bipartite=False, or build a BipartiteLayer "
             "from the biadjacency"
         )
-    if _is_networkx(obj):
+    if is_networkx_graph(obj):
         return BipartiteLayer.from_networkx(obj)
-    if _is_igraph(obj):
+    if is_igraph_graph(obj):
         return BipartiteLayer.from_igraph(obj)
     return BipartiteLayer(obj)
 
@@ -514,9 +538,9 @@ def as_graph(obj) -> Graph:
         return obj
     if isinstance(obj, BipartiteLayer):
         return obj.to_graph()
-    if _is_networkx(obj):
+    if is_networkx_graph(obj):
         return Graph.from_networkx(obj)
-    if _is_igraph(obj):
+    if is_igraph_graph(obj):
         return Graph.from_igraph(obj)
     return Graph(obj)
 

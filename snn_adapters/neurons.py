@@ -68,8 +68,13 @@ def _mtr(x: torch.Tensor, layout: str):
     return x.reshape(steps, chunks, m // chunks).permute(1, 0, 2).numpy()
 
 
-def _threads() -> int:
-    """Threads for the numba kernels: torch's own setting."""
+def kernel_threads() -> int:
+    """Threads for the adapters' numba kernels: torch's own setting (``torch.get_num_threads``).
+
+    >>> import torch
+    >>> kernel_threads() == torch.get_num_threads()
+    True
+    """
     return torch.get_num_threads()
 
 
@@ -100,7 +105,7 @@ class _LIFMultiStep(torch.autograd.Function):
             if not _mtr_ok(x, layout):
                 x = x.contiguous()
             out, h_all = torch.empty_like(x), torch.empty_like(x)
-            lif_forward(_threads(), _mtr(x, layout), _mtr(out, layout), _mtr(h_all, layout),
+            lif_forward(kernel_threads(), _mtr(x, layout), _mtr(out, layout), _mtr(h_all, layout),
                         tau, theta)
             ctx.save_for_backward(h_all)
             return out
@@ -129,7 +134,7 @@ class _LIFMultiStep(torch.autograd.Function):
                 g = torch.empty_like(h_all).copy_(g)   # h_all's layout
             g_x = torch.empty_like(h_all)
             consts = surrogate_constants(_mtr(h_all, layout).dtype, tau, theta, alpha)
-            lif_backward(_threads(), _mtr(g, layout), _mtr(h_all, layout), _mtr(g_x, layout),
+            lif_backward(kernel_threads(), _mtr(g, layout), _mtr(h_all, layout), _mtr(g_x, layout),
                          *consts)
             return g_x, None, None, None
         g_x = torch.empty_like(h_all)

@@ -22,8 +22,8 @@ import torch
 from torch import nn
 from torch.nn.modules import module as _module
 
-from .neurons import LIF, _threads
-from .sparse_linear import SparseLinear, _feature_major
+from .neurons import LIF, kernel_threads
+from .sparse_linear import SparseLinear, feature_major
 
 __all__ = ["sparse_linear_lif", "can_fuse"]
 
@@ -68,9 +68,9 @@ class _SparseLIFFn(torch.autograd.Function):
 
         steps, batch, n_in = x.shape
         s = fc.structure()
-        xt = _feature_major(x.detach().reshape(steps * batch, n_in))
+        xt = feature_major(x.detach().reshape(steps * batch, n_in))
         b = (bias.detach() if bias is not None else values.new_empty(0)).numpy()
-        spikes, h_all = K.spmm_lif(_threads(), xt.numpy(), s.indptr_out, s.rows, s.perm,
+        spikes, h_all = K.spmm_lif(kernel_threads(), xt.numpy(), s.indptr_out, s.rows, s.perm,
                                    values.detach().numpy(), b, steps, lif.tau,
                                    lif.v_threshold)
         ctx.fc, ctx.lif, ctx.shape = fc, lif, (steps, batch)
@@ -90,7 +90,7 @@ class _SparseLIFFn(torch.autograd.Function):
         rows = g.to(values.dtype).permute(2, 0, 1)        # [n_out, T, B], the spikes' layout
         if not rows.is_contiguous():
             rows = torch.empty(rows.shape, dtype=values.dtype).copy_(rows)
-        threads = _threads()
+        threads = kernel_threads()
         gyt, gb, gv = K.lif_link_grad(threads, xt.numpy(), rows.reshape(h_all.shape).numpy(),
                                       h_all.numpy(), s.indptr_out, s.rows, s.perm, steps,
                                       *surrogate_constants(h_all.numpy().dtype, lif.tau,

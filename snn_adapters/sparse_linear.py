@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 from .links import CSRStructure, links_to_dense, links_to_mask, mask_to_links
-from .neurons import _threads
+from .neurons import kernel_threads
 
 __all__ = ["SparseLinear", "BACKENDS", "to_sparse", "to_masked", "replace_module"]
 
@@ -46,9 +46,18 @@ def _csr(indptr, indices, values, shape) -> torch.Tensor:
 
 
 
-def _feature_major(x2: torch.Tensor) -> torch.Tensor:
+def feature_major(x2: torch.Tensor) -> torch.Tensor:
     """``x2`` ``[N, n]`` as a contiguous ``[n, N]`` (a view when it is laid out so already,
-    as the outputs of this layer and of the LIF neurons after it are)."""
+    as the outputs of this layer and of the LIF neurons after it are).
+
+    >>> import torch
+    >>> x = torch.arange(6.0).reshape(3, 2)
+    >>> feature_major(x).shape, feature_major(x).is_contiguous()
+    (torch.Size([2, 3]), True)
+    >>> y = torch.zeros(2, 3).t()  # [3, 2] laid out feature-major already: no copy
+    >>> feature_major(y).data_ptr() == y.data_ptr()
+    True
+    """
     xt = x2.t()
     return xt if xt.is_contiguous() else xt.contiguous()
 
@@ -68,9 +77,9 @@ class _SparseLinearFn(torch.autograd.Function):
         if backend == "numba":
             from . import _sparse_kernels as K
 
-            xt = _feature_major(x.detach())
+            xt = feature_major(x.detach())
             b = (bias.detach() if bias is not None else values.new_empty(0)).numpy()
-            yt = K.spmm(_threads(), xt.numpy(), s.indptr_out, s.rows, s.perm,
+            yt = K.spmm(kernel_threads(), xt.numpy(), s.indptr_out, s.rows, s.perm,
                         values.detach().numpy(), b)
             ctx.save_for_backward(xt, values)
             return torch.from_numpy(yt).t()
@@ -92,8 +101,8 @@ class _SparseLinearFn(torch.autograd.Function):
         if backend == "numba":
             from . import _sparse_kernels as K
 
-            xt, threads = saved, _threads()
-            gyt = _feature_major(gy)
+            xt, threads = saved, kernel_threads()
+            gyt = feature_major(gy)
             if ctx.needs_input_grad[1]:
                 gv = torch.from_numpy(K.link_grad(threads, xt.numpy(), gyt.numpy(),
                                                   s.indptr_in, s.cols))

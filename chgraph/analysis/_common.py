@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import checks
-from ..graph import BipartiteLayer, Graph, _is_igraph, _is_networkx, as_graph, as_layer
+from ..graph import BipartiteLayer, Graph, as_graph, as_layer, is_igraph_graph, is_networkx_graph
 
 SIDES = ("all", "in", "out")
 
@@ -71,11 +71,11 @@ def as_network(obj, bipartite: bool | None = None) -> Network:
     if bipartite is None:
         if isinstance(obj, (BipartiteLayer, Graph)):
             bipartite = isinstance(obj, BipartiteLayer)
-        elif _is_networkx(obj):
+        elif is_networkx_graph(obj):
             bipartite = obj.number_of_nodes() > 0 and all(
                 "bipartite" in d for _, d in obj.nodes(data=True)
             )
-        elif _is_igraph(obj):
+        elif is_igraph_graph(obj):
             bipartite = "type" in obj.vs.attributes()
         else:
             bipartite = True

@@ -83,7 +83,8 @@ def node_clustering(net, mode: str = "dot") -> np.ndarray:
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     if net.bipartite:
-        return np.concatenate([_latapy(net.layer.csr, mode), _latapy(net.layer.csc, mode)])
+        layer = net.layer
+        return np.concatenate([_latapy(layer.csr, mode), _latapy(layer.transposed_csr, mode)])
     return _watts_strogatz(net.adj)
 
 

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from .. import checks
 from ..checks import as_rng
-from ..graph import BipartiteLayer, Graph, _is_igraph, _is_networkx, as_graph, as_layer
+from ..graph import BipartiteLayer, Graph, as_graph, as_layer, is_igraph_graph, is_networkx_graph
 
 __all__ = ["HoldoutSplit", "holdout_split", "candidate_pairs", "as_graph_input"]
 
@@ -29,10 +29,10 @@ def as_graph_input(graph, bipartite: bool | None = None):
     if bipartite is None:
         if isinstance(graph, Graph):
             bipartite = False
-        elif _is_networkx(graph):
+        elif is_networkx_graph(graph):
             bipartite = graph.number_of_nodes() > 0 and all(
                 "bipartite" in d for _, d in graph.nodes(data=True))
-        elif _is_igraph(graph):
+        elif is_igraph_graph(graph):
             bipartite = "type" in graph.vs.attributes()
         else:
             bipartite = True

@@ -7,7 +7,7 @@ import numpy as np
 from ..checks import as_rng
 from ..graph import BipartiteLayer
 from ..linkpred.registry import PREDICTORS, available_predictors
-from ..linkpred.scores import BipartiteScorer, UnipartiteScorer, _check_internal
+from ..linkpred.scores import BipartiteScorer, UnipartiteScorer, internal_degree_code
 
 __all__ = ["NETWORKX_BASELINES", "RANDOM", "available_scorers", "check_methods", "score_pairs"]
 
@@ -106,7 +106,7 @@ def score_pairs(train, method: str, rows, cols, *, internal_degree: str = "path"
         if scorer.transposed:  # the kernel works on B^T: score column blocks
             return _by_blocks(scorer.kernel_rows_dense, cols, rows, n_rows)
         return _by_blocks(scorer.kernel_rows_dense, rows, cols, n_cols)
-    scorer = UnipartiteScorer(train, predictor, _check_internal(internal_degree))
+    scorer = UnipartiteScorer(train, predictor, internal_degree_code(internal_degree))
     return scorer.pairs(rows, cols)  # seed by seed, O(n) memory per thread
 
 

@@ -28,7 +28,7 @@ import os
 
 import numpy as np
 
-from ..graph import Graph, _is_networkx
+from ..graph import Graph, is_networkx_graph
 from ._atomic import atomic_write
 from ._stack import LayerStack, as_layer_stack, layer_from_pairs
 from .errors import reading
@@ -69,13 +69,13 @@ def write_edgelist(path, layers, weights=None, names=None, *, delimiter: str | N
     """
     if delimiter is None:
         delimiter = "\t" if os.fspath(path).lower().endswith(".tsv") else " "
-    if isinstance(layers, Graph) or _is_networkx(layers) and not _looks_layered(layers):
+    if isinstance(layers, Graph) or is_networkx_graph(layers) and not _looks_layered(layers):
         graph = layers if isinstance(layers, Graph) else Graph.from_networkx(layers)
         coo = graph.csr.tocoo()
         upper = coo.row < coo.col
         sections = [(f"# graph {graph.n_nodes}", coo.row[upper], coo.col[upper], None)]
     else:
-        if _is_networkx(layers):
+        if is_networkx_graph(layers):
             from .networkx_io import from_networkx
 
             layers = from_networkx(layers)

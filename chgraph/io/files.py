@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from ..graph import Graph, _is_networkx
+from ..graph import Graph, is_networkx_graph
 from ._atomic import atomic_write
 from ._stack import LayerStack
 from .edgelist import read_edgelist, write_edgelist
@@ -39,7 +39,7 @@ def _file_ready(G):
 
 def _as_networkx(obj, weights=None, names=None):
     """Layers as their multipartite networkx graph; a Graph or networkx graph as itself."""
-    if _is_networkx(obj):
+    if is_networkx_graph(obj):
         return obj
     if isinstance(obj, Graph):
         import networkx as nx
@@ -215,10 +215,10 @@ def write_graph(obj, path, *, weights=None, names=None) -> None:
     """
     fmt = _format_of(path)
     if fmt == "npz":
-        if isinstance(obj, Graph) or _is_networkx(obj) and not _is_layered(obj):
+        if isinstance(obj, Graph) or is_networkx_graph(obj) and not _is_layered(obj):
             raise TypeError("an .npz file holds layers; write a unipartite graph as .graphml, "
                             ".gml or an edge list")
-        if _is_networkx(obj):
+        if is_networkx_graph(obj):
             obj = from_networkx(obj)
         save_layers(path, obj, names=names, weights=weights)
     elif fmt == "edgelist":

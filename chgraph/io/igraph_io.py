@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import BipartiteLayer, _is_igraph
+from ..graph import BipartiteLayer, is_igraph_graph
+from ._multipartite import chain_arrays, graph_list, node_int, stack_from_nodes
 from ._stack import LayerStack, as_layer_stack, layer_from_pairs, node_name
-from .networkx_io import _as_int, _chain_arrays, _graph_list, _stack_from_nodes
 
 __all__ = ["to_igraph", "from_igraph"]
 
@@ -29,7 +29,7 @@ def to_igraph(layer_or_layers, weights=None, names=None):
     """
     ig = _igraph()
     stack = as_layer_stack(layer_or_layers, weights, names)
-    sizes, offsets, links = _chain_arrays(stack)
+    sizes, offsets, links = chain_arrays(stack)
     layer_ids = np.repeat(np.arange(len(sizes)), sizes)
     index = np.concatenate([np.arange(s) for s in sizes]) if sizes else np.zeros(0, np.int64)
     edges = [np.stack([rows + offsets[l], cols + offsets[l + 1]], axis=1)
@@ -73,7 +73,7 @@ def from_igraph(g, types: str = "type") -> LayerStack:
     >>> from_igraph(to_igraph(np.eye(2), names="fc1")).layers[0].to_dense().tolist()
     [[1, 0], [0, 1]]
     """
-    if not _is_igraph(g):
+    if not is_igraph_graph(g):
         raise TypeError(f"expected an igraph Graph, got {type(g).__name__}")
     v_attrs, g_attrs = g.vs.attributes(), g.attributes()
     edges = g.get_edgelist()
@@ -81,14 +81,14 @@ def from_igraph(g, types: str = "type") -> LayerStack:
     if "weight" in g.es.attributes():
         edge_data = [{} if w is None else {"weight": w} for w in g.es["weight"]]
     graph_attrs = {key: g[key] for key in g_attrs}
-    names = _graph_list(graph_attrs.get("names"), "names")
+    names = graph_list(graph_attrs.get("names"), "names")
     if "layer" in v_attrs or "layer_sizes" in g_attrs:
         layers = g.vs["layer"] if "layer" in v_attrs else []
-        layer_of = {v: _as_int(x, v, "layer") for v, x in enumerate(layers)}
+        layer_of = {v: node_int(x, v, "layer") for v, x in enumerate(layers)}
         index_of = None
         if "index" in v_attrs:
-            index_of = {v: _as_int(x, v, "index") for v, x in enumerate(g.vs["index"])}
-        return _stack_from_nodes(layer_of, index_of, edges, edge_data, graph_attrs,
+            index_of = {v: node_int(x, v, "index") for v, x in enumerate(g.vs["index"])}
+        return stack_from_nodes(layer_of, index_of, edges, edge_data, graph_attrs,
                                  "the igraph graph")
     layer = BipartiteLayer.from_igraph(g, types=types)
     names = (names or ["layer0"])[:1]

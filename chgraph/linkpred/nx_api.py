@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from ..graph import BipartiteLayer, Graph, _is_networkx
+from ..graph import BipartiteLayer, Graph, is_networkx_graph
 from .registry import get_predictor
-from .scores import BipartiteScorer, UnipartiteScorer, _check_internal
+from .scores import BipartiteScorer, UnipartiteScorer, internal_degree_code
 
 __all__ = ["predict_links"]
 
@@ -65,7 +65,7 @@ def predict_links(G, method: str = "CH3-L3", ebunch: Iterable | None = None, *,
     >>> list(predict_links(G, "CN-L2", positive_only=True))
     [(0, 2, 1.0), (1, 3, 1.0)]
     """
-    if not _is_networkx(G):
+    if not is_networkx_graph(G):
         raise TypeError(f"G must be a networkx graph, got {type(G).__name__}")
     if G.is_directed():
         raise ValueError("G must be undirected (use G.to_undirected())")
@@ -74,7 +74,7 @@ def predict_links(G, method: str = "CH3-L3", ebunch: Iterable | None = None, *,
             "bipartite" in d for _, d in G.nodes(data=True)
         )
     predictor = get_predictor(method, bipartite)
-    internal = _check_internal(internal_degree)
+    internal = internal_degree_code(internal_degree)
     if bipartite:
         layer = BipartiteLayer.from_networkx(G)
         r_index = {n: i for i, n in enumerate(layer.row_labels)}

@@ -68,14 +68,23 @@ def link_scores(matrix, method: str = "CH3-L3", *, bipartite: bool = True,
     :mod:`chgraph.linkpred.registry`).
     """
     predictor = get_predictor(method, bipartite)
-    internal = _check_internal(internal_degree)
+    internal = internal_degree_code(internal_degree)
     if bipartite:
         scorer = BipartiteScorer(as_layer(matrix), predictor)
         return scorer.all()
     return UnipartiteScorer(as_graph(matrix), predictor, internal).all()
 
 
-def _check_internal(internal_degree: str) -> int:
+def internal_degree_code(internal_degree: str) -> int:
+    """The kernels' code of an internal-degree rule, ``"path"`` or ``"community"``.
+
+    ``"path"``: ``di`` of an intermediate node counts its links that are the middle link of
+    some L3 path of the pair; ``"community"``: every link to another intermediate node (see
+    :func:`link_scores`). Anything else is a ``ValueError``.
+
+    >>> internal_degree_code("path") == INTERNAL_DEGREE["path"]
+    True
+    """
     if internal_degree not in INTERNAL_DEGREE:
         raise ValueError(
             f"internal_degree must be one of {sorted(INTERNAL_DEGREE)}, got {internal_degree!r}"
@@ -126,7 +135,9 @@ class BipartiteScorer:
             k_cols = layer.in_degrees() if self.transposed else layer.out_degrees()
             if k_cols.size and k_cols.max() > 2**16:
                 raise ValueError("the wedge kernel needs output degrees below 2^16")
-        fwd, bwd = (layer.csc, layer.csr) if self.transposed else (layer.csr, layer.csc)
+        fwd, bwd = layer.csr, layer.transposed_csr
+        if self.transposed:
+            fwd, bwd = bwd, fwd
         self._fwd, self._bwd = fwd, bwd
         self._deg_in = np.diff(fwd.indptr).astype(np.int64)
         self._deg_out = np.diff(bwd.indptr).astype(np.int64)
@@ -255,7 +266,7 @@ def node_based_scores(layer: BipartiteLayer, psi: int) -> sp.csr_array:
     """
     B = sp.csr_array(layer.csr, dtype=np.float64)
     k_in = np.diff(layer.csr.indptr).astype(np.float64)
-    k_out = np.diff(layer.csc.indptr).astype(np.float64)
+    k_out = np.diff(layer.transposed_csr.indptr).astype(np.float64)
 
     def weights(C: sp.csr_array, k: np.ndarray) -> sp.csr_array:
         C = sp.csr_array(C)

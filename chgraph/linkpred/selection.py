@@ -14,7 +14,7 @@ from ..checks import as_rng
 from ..graph import as_graph, as_layer
 from .registry import get_predictor
 from .sampling import top_k_flat, uniform_sample, weighted_sample
-from .scores import BipartiteScorer, UnipartiteScorer, _check_internal
+from .scores import BipartiteScorer, UnipartiteScorer, internal_degree_code
 
 __all__ = ["top_k_links", "sample_links"]
 
@@ -281,7 +281,7 @@ class _CandidateStream:
 
     def __init__(self, matrix, method, bipartite, internal_degree, allowed_rows, allowed_cols):
         predictor = get_predictor(method, bipartite)
-        internal = _check_internal(internal_degree)
+        internal = internal_degree_code(internal_degree)
         self.method = predictor.name
         self.bipartite = bipartite
         if bipartite:
@@ -385,7 +385,7 @@ class _CandidateStream:
         n_in, n_out = self.layer.shape
         if scorer.transposed:  # kernel rows are the layer's columns
             krows_mask, other_mask = self.allowed_cols, self.allowed_rows
-            links, width = self.layer.csc, n_in
+            links, width = self.layer.transposed_csr, n_in
         else:
             krows_mask, other_mask = self.allowed_rows, self.allowed_cols
             links, width = self.layer.csr, n_out

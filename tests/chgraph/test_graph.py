@@ -44,7 +44,7 @@ def test_layer_transpose(B):
     assert np.array_equal(t.to_dense(), B.T)
     assert t.transpose() == layer
     assert layer.T == t
-    assert np.array_equal(layer.csc.toarray(), B.T)
+    assert np.array_equal(layer.transposed_csr.toarray(), B.T)
     assert np.array_equal(t.in_degrees(), layer.out_degrees())
 
 
