@@ -103,15 +103,23 @@ def _show_dataset_warnings() -> None:
 
     def show(message, category, filename, lineno, file=None, line=None):
         if isinstance(category, type) and issubclass(category, DatasetWarning):
-            print(f"chsnn: warning: {' '.join(str(message).split())}", file=sys.stderr)
+            if _first_process():
+                print(f"chsnn: warning: {' '.join(str(message).split())}", file=sys.stderr)
         else:
             shown(message, category, filename, lineno, file, line)
 
     warnings.showwarning = show
 
 
+def _first_process() -> bool:
+    """Whether this process speaks: always, except the ranks > 0 of a ``torchrun`` launch."""
+    return os.environ.get("RANK", "0") in ("", "0")
+
+
 def _notes(argv: list[str]) -> None:
     """One-line notes on options that a command line gives but that do nothing."""
+    if not _first_process():
+        return
     method = option_value(argv, "--method")
     if argv[:1] == ["train"] and method is not None and method.strip().lower() == "dense" \
             and option_value(argv, "--sparsity") is not None:

@@ -148,10 +148,13 @@ def test_dense_ignores_sparsity_and_a_tiny_subset_warns(tmp_path, capsys):
     assert report["target_sparsity"] == 0.0 and report["sparsity_linear"] == 0.0
 
 
-def test_dense_without_sparsity_is_silent(capsys):
+def test_dense_without_sparsity_is_silent(capsys, monkeypatch):
     entry._notes(["train", "--method", "dense"])
     entry._notes(["compare", "--methods", "dense,set", "--sparsity", "0.9"])
     entry._notes(["train", "--method", "set", "--sparsity", "0.9"])
     assert capsys.readouterr().err == ""
     entry._notes(["train", "--method=Dense", "--sparsity=0.9"])
     assert "ignored" in capsys.readouterr().err
+    monkeypatch.setenv("RANK", "1")  # torchrun's other ranks stay quiet
+    entry._notes(["train", "--method=Dense", "--sparsity=0.9"])
+    assert capsys.readouterr().err == ""
