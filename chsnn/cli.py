@@ -157,8 +157,11 @@ def _bars(args) -> bool:
 
 
 def _train(args) -> int:
+    from .ddp import launched_rank
     from .train import train
 
+    if launched_rank() != 0:  # under torchrun rank 0 alone speaks (and writes)
+        args.quiet = True
     log = None if args.quiet else print
     if args.resume:
         defaults = build_parser().parse_args(["train", "--resume", args.resume])
@@ -170,12 +173,15 @@ def _train(args) -> int:
                               f"drop {', '.join(changed)}")
         report = train(TrainConfig(), args.resume, resume=True, progress=_bars(args),
                        plots=not args.no_plots, log=log, execution=args.execution)
-        print(f"report: {args.resume}/report.md" if "method" in report else "")
+        if launched_rank() == 0:
+            print(f"report: {args.resume}/report.md" if "method" in report else "")
         return 0
     if not args.out:
         raise _UsageError("train needs --out DIR (or --resume DIR)")
     report = train(_config(args, args.method, args.seed), args.out, progress=_bars(args),
                    plots=not args.no_plots, log=log)
+    if launched_rank() != 0:
+        return 0
     if args.quiet:
         from .train import summary_line
 
@@ -186,6 +192,11 @@ def _train(args) -> int:
 
 def _compare(args) -> int:
     from .compare import compare, format_table
+    from .ddp import launched_world_size
+
+    if launched_world_size() > 1:
+        raise _UsageError("chsnn compare runs in one process; under torchrun start one "
+                          "chsnn train per method and seed")
 
     methods = _split(args.methods, "methods")
     seeds = _split(args.seeds, "seeds", int)
@@ -243,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chsnn`` command; returns the exit status."""
     from .config import ConfigError
     from .data import DatasetError
+    from .ddp import launched_rank
     from .train import RunError
 
     args = None
@@ -259,10 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         return _list_datasets(args.data_root)
     except (_UsageError, ConfigError, DatasetError, RunError, OSError, MemoryError) as exc:
         msg = " ".join(str(exc).split())
-        print(f"chsnn: error: {msg}", file=sys.stderr)
+        if launched_rank() == 0:  # every rank under torchrun raises rank 0's error
+            print(f"chsnn: error: {msg}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"chsnn: interrupted; {_interrupted_hint(args)}", file=sys.stderr)
+        if launched_rank() == 0:
+            print(f"chsnn: interrupted; {_interrupted_hint(args)}", file=sys.stderr)
         return 130
 
 

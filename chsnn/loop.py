@@ -16,6 +16,7 @@ from snn_adapters.layers import layer_shape
 from .config import ConfigError, TrainConfig
 from .data import Dataset
 from .datasets_vision import augment_batch, channel_stats, normalize
+from .ddp import World, all_sum, broadcast_buffers, shard
 from .encoders import DirectEncoder, FrameEncoder, PoissonEncoder
 from .energy import count_synaptic_operations
 from .methods import get_method
@@ -259,10 +260,16 @@ class _Encoder:
 
 
 class Run:
-    """Model, optimiser, sparsifier, data and history of one run."""
+    """Model, optimiser, sparsifier, data and history of one run.
 
-    def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device) -> None:
+    ``world`` -- this process among the training processes (:mod:`chsnn.ddp`): with more
+    than one, the model trains under ``DistributedDataParallel`` on this rank's shard of
+    every global batch, and evaluations are summed over the ranks."""
+
+    def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device,
+                 world: World | None = None) -> None:
         self.cfg, self.data, self.device = cfg, data, device
+        self.world = world or World()
         self.method = get_method(cfg.method)
         #: how the sparse layers are stored and run ("dense" for a dense method)
         self.execution = (cfg.resolved_execution(device.type) if self.method.sparse
@@ -295,6 +302,15 @@ class Run:
                 sscti_rule=cfg.sscti_rule,
                 chains=chains, seed=[cfg.seed, 0x5EED], execution=self.execution,
                 **self.method.schedule)
+        #: the module a training step runs: the model, or its DDP wrapper (built after the
+        #: sparsifier, which replaces parameters in sparse execution)
+        self.net = self.model
+        if self.world.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [device.index if device.index is not None else torch.cuda.current_device()] \
+                if device.type == "cuda" else None
+            self.net = DistributedDataParallel(self.model, device_ids=ids)
         self.epoch = 0
         self.history: list[dict] = []
         self.train_seconds = 0.0
@@ -409,15 +425,28 @@ class Run:
         _, before = self.layer_masks()
         self.model.train()
         loss_sum, correct, seen, updates = 0.0, 0, 0, []
+        world = self.world
         order = torch.randperm(len(self.y_train), generator=shuffle)
         bar = tqdm(total=self.steps_per_epoch, disable=not progress, leave=False,
                    desc=f"{cfg.method} epoch {self.epoch}/{cfg.epochs}", unit="batch")
         for start in range(0, len(order), cfg.batch_size):
             idx = order[start:start + cfg.batch_size]
             y = self.y_train[idx].to(self.device)
-            out = self.model(self.encode(self.encode.augmented(self.x_train[idx], augment),
-                                         spikes))
-            loss = nn.functional.cross_entropy(out, y)
+            x = self.encode(self.encode.augmented(self.x_train[idx], augment), spikes)
+            if world.distributed:
+                # every rank encodes the whole global batch (the same spikes as one process)
+                # and trains on its shard; DDP averages the gradients over the ranks, so the
+                # shard's summed loss scaled by size / batch gives the whole batch's gradient
+                part = shard(world, len(idx))
+                x, y = x[:, part].contiguous(), y[part]
+                out = self.net(x)
+                summed = nn.functional.cross_entropy(out, y, reduction="sum")
+                loss = summed * (world.size / len(idx))
+                part_loss = float(summed.detach())
+            else:
+                out = self.net(x)
+                loss = nn.functional.cross_entropy(out, y)
+                part_loss = float(loss.detach()) * len(idx)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             lr = self.lr_schedule.apply()
@@ -426,19 +455,23 @@ class Run:
                 stats = self.sparsifier.step()
                 if stats is not None:
                     updates.append(stats)
-            loss_sum += float(loss.detach()) * len(idx)
+            loss_sum += part_loss
             correct += int((out.argmax(1) == y).sum())
-            seen += len(idx)
+            seen += len(y)
             bar.update(1)
-            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+            bar.set_postfix(loss=f"{loss_sum / max(seen, 1):.3f}",
+                            acc=f"{correct / max(seen, 1):.3f}")
         bar.close()
+        loss_sum, correct, seen = all_sum(world, [loss_sum, correct, seen], self.device)
+        broadcast_buffers(world, self.model)  # BatchNorm saw only this rank's shards
         seconds = time.perf_counter() - t0
         self.train_seconds += seconds
         split = "val" if self.has_val else "test"  # without a validation split, as before
         eval_loss, eval_acc = self.evaluate(split)
         entry = {"epoch": self.epoch, "train_loss": loss_sum / seen,
                  "train_accuracy": correct / seen, f"{split}_loss": eval_loss,
-                 f"{split}_accuracy": eval_acc, "seconds": seconds, "lr": lr}
+                 f"{split}_accuracy": eval_acc, "seconds": seconds, "lr": lr,
+                 "world_size": world.size}
         entry.update(self._topology_entry(before, updates))
         self.history.append(entry)
         return entry
@@ -466,17 +499,22 @@ class Run:
     @torch.no_grad()
     def evaluate(self, split: str = "test") -> tuple[float, float]:
         """Loss and accuracy on the ``"val"`` or ``"test"`` split (the same Poisson spikes
-        every time)."""
+        every time). With several processes each evaluates its shard of every batch and the
+        sums are reduced: every rank returns the whole split's numbers."""
         self.model.eval()
         xs, ys = (self.x_val, self.y_val) if split == "val" else (self.x_test, self.y_test)
         gen = _generator(self.device, self.cfg.seed, _VAL if split == "val" else _TEST)
         loss_sum, correct = 0.0, 0
         for start in range(0, len(ys), 256):
-            x = xs[start:start + 256]
+            x = self.encode(xs[start:start + 256], gen)
             y = ys[start:start + 256].to(self.device)
-            out = self.model(self.encode(x, gen))
+            if self.world.distributed:
+                part = shard(self.world, len(y))
+                x, y = x[:, part].contiguous(), y[part]
+            out = self.model(x)
             loss_sum += float(nn.functional.cross_entropy(out, y, reduction="sum"))
             correct += int((out.argmax(1) == y).sum())
+        loss_sum, correct = all_sum(self.world, [loss_sum, correct], self.device)
         self.model.train()
         n = len(ys)
         return loss_sum / n, correct / n

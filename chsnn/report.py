@@ -10,8 +10,9 @@ over the sparse layers; for a dense run, the fraction of zero weights over its l
 ``dense_sops_per_sample`` (the same spikes through full masks), ``macs_per_sample``,
 ``energy_uj_per_sample`` and ``dense_energy_uj_per_sample`` (0.9 pJ/SOP, 4.6 pJ/MAC),
 ``sop_reduction`` (dense / sparse SOPs), ``sparse_layers`` and their percolation ``chains``,
-``train_seconds``, ``history`` (one entry per epoch:
-losses, accuracies, links, live neurons, turnover, evolution statistics), ``energy`` (per
+``train_seconds``, ``world_size`` (training processes, see :mod:`chsnn.ddp`), ``history``
+(one entry per epoch: losses, accuracies, links, live neurons, turnover, evolution
+statistics, ``world_size``), ``energy`` (per
 layer), ``config``, ``environment`` and ``files``.
 """
 
@@ -69,6 +70,8 @@ def write_report(out: Path, run, final: dict, *, plots: bool = True) -> dict:
     report = {
         "method": cfg.method, "model": cfg.model, "dataset": run.data.name, "seed": cfg.seed,
         "execution": run.execution,
+        # the processes of the last session (torchrun); each epoch's entry has its own
+        "world_size": run.world.size,
         "epochs": cfg.epochs, "test_accuracy": final["test_accuracy"],
         "test_loss": final["test_loss"],
         "val_accuracy": last["val_accuracy"] if val else None,

@@ -27,6 +27,7 @@ import torch
 from . import atomic
 from .config import ConfigError, TrainConfig
 from .data import Dataset, load_dataset
+from .ddp import World, join_from_env, leave, on_main
 from .loop import CHECKPOINT_VERSION, Run, RunError
 from .report import write_report, write_topology_snapshot
 
@@ -41,11 +42,14 @@ REPORT = "report.json"
 
 
 # -- pieces ---------------------------------------------------------------------------------------
-def _device(name: str) -> torch.device:
+def _device(name: str, world: World | None = None) -> torch.device:
+    """The training device; under ``torchrun`` on CUDA, this process's GPU (``LOCAL_RANK``)."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"device {name!r} asked for, but CUDA is not available")
+    if world is not None and world.distributed and name.startswith("cuda"):
+        return torch.device("cuda", world.local_rank)
     return torch.device(name)
 
 
@@ -150,17 +154,36 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
     dict
         The report (also written to ``out/report.json``), or the checkpoint's summary when
         stopped early.
+
+    Under ``torchrun`` (or in a process group the caller initialised) every process trains
+    its shard of each batch with ``DistributedDataParallel`` and rank 0 alone writes ``out``
+    (:mod:`chsnn.ddp`); every rank returns the report.
     """
-    out = Path(out)
-    cfg, resume = _check_out_dir(out, cfg, resume)
+    world, joined = join_from_env(_saved_device(Path(out)) if resume else cfg.device)
+    failed = True
+    try:
+        report = _train(cfg, Path(out), world, resume=resume, progress=progress, plots=plots,
+                        stop_after_epoch=stop_after_epoch, log=log, execution=execution)
+        failed = False
+        return report
+    finally:
+        if joined:
+            leave(wait=not failed)
+
+
+def _train(cfg: TrainConfig, out: Path, world: World, *, resume: bool, progress: bool,
+           plots: bool, stop_after_epoch: int | None, log, execution: str | None) -> dict:
+    """:func:`train` in one process of ``world``: every rank trains, rank 0 writes."""
+    main = world.main
+    cfg, resume = on_main(world, _check_out_dir, out, cfg, resume)
     if resume and execution is not None and execution != cfg.execution:
         cfg = cfg.replace(execution=execution)
-        atomic.write_json(out / CONFIG, cfg.to_dict())
+        on_main(world, atomic.write_json, out / CONFIG, cfg.to_dict())
     data = load_data(cfg)
-    run = Run(cfg, data, _device(cfg.device))
-    say = log or (lambda s: None)
+    run = Run(cfg, data, _device(cfg.device, world), world)
+    say = (log if main else None) or (lambda s: None)
     if resume:
-        ck = load_checkpoint(out)
+        ck = on_main(world, load_checkpoint, out)  # rank 0 reads it; every rank restores it
         try:
             run.restore(ck)
             run.restore_schedule(ck)
@@ -170,28 +193,52 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
             what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
             raise RunError(f"{out / CHECKPOINT} does not fit this run ({type(exc).__name__}: "
                            f"{' '.join(what.split())[:300]})") from None
-        say(f"resuming {out} after epoch {run.epoch}/{cfg.epochs}")
+        del ck
+        say(f"resuming {out} after epoch {run.epoch}/{cfg.epochs}"
+            + (f" with {world.size} processes" if world.distributed else ""))
     else:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic.write_json(out / CONFIG, cfg.to_dict())
+        on_main(world, _start_dir, out, cfg)
         run.start()
         if run.sparsifier is not None:
-            write_topology_snapshot(out, run, epoch=0)
+            on_main(world, write_topology_snapshot, out, run, epoch=0)
     while run.epoch < cfg.epochs:
-        entry = run.train_epoch(progress=progress)
-        if run.sparsifier is not None:
-            write_topology_snapshot(out, run, epoch=run.epoch)
-        atomic.write_torch(out / CHECKPOINT, run.checkpoint())
+        entry = run.train_epoch(progress=progress and main)
+        on_main(world, _save_epoch, out, run)
         say(_epoch_line(cfg, entry))
         if stop_after_epoch is not None and run.epoch >= stop_after_epoch < cfg.epochs:
             return {"stopped_after_epoch": run.epoch, "history": run.history}
     t0 = time.perf_counter()
-    final = run.final_measurements()
-    final["test_loss"], final["test_accuracy"] = run.final_test()
-    final["measure_seconds"] = time.perf_counter() - t0
-    report = write_report(out, run, final, plots=plots)
+    test_loss, test_accuracy = run.final_test()  # every rank evaluates its shard
+
+    def finish() -> dict:
+        final = run.final_measurements()
+        final["test_loss"], final["test_accuracy"] = test_loss, test_accuracy
+        final["measure_seconds"] = time.perf_counter() - t0
+        return write_report(out, run, final, plots=plots)
+
+    report = on_main(world, finish)
     say(summary_line(report))
     return report
+
+
+def _saved_device(out: Path) -> str:
+    """The device of the run to resume (``auto`` when unreadable: the error comes later)."""
+    try:
+        return str(json.loads((out / CONFIG).read_text()).get("device", "auto"))
+    except (OSError, ValueError, AttributeError):
+        return "auto"
+
+
+def _start_dir(out: Path, cfg: TrainConfig) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    atomic.write_json(out / CONFIG, cfg.to_dict())
+
+
+def _save_epoch(out: Path, run: Run) -> None:
+    """The topology snapshot and the checkpoint of the epoch that just ended."""
+    if run.sparsifier is not None:
+        write_topology_snapshot(out, run, epoch=run.epoch)
+    atomic.write_torch(out / CHECKPOINT, run.checkpoint())
 
 
 def _epoch_line(cfg: TrainConfig, e: dict) -> str:
