@@ -78,20 +78,33 @@ def option_value(argv: list[str], option: str) -> str | None:
 
 
 def torch_problem() -> str | None:
-    """Why torch cannot serve ``chsnn`` here (not installed, failing to import, older than
-    :data:`TORCH_MIN`), in one sentence with what to install; None when it can."""
-    try:
-        import torch
-    except ImportError as exc:  # ModuleNotFoundError, or a build whose libraries fail to load
-        missing = getattr(exc, "name", None) == "torch"
-        why = "is not installed" if missing else f"cannot be imported ({exc})"
-        return f"the chsnn command needs PyTorch >= {'.'.join(map(str, TORCH_MIN))}, which " \
-               f"{why}: {TORCH_HINT}"
-    version = str(getattr(torch, "__version__", "0"))
-    parts = tuple(int(p) if p.isdigit() else 0 for p in version.split("+")[0].split(".")[:2])
+    """Why torch cannot serve ``chsnn`` here (not installed, older than :data:`TORCH_MIN`), in
+    one sentence with what to install; None when it can. Judged without importing torch (its
+    version from the installed package's metadata), so the OpenMP setting above still comes
+    first."""
+    import importlib.metadata
+    import importlib.util
+
+    needs = f"the chsnn command needs PyTorch >= {'.'.join(map(str, TORCH_MIN))}"
+    loaded = sys.modules.get("torch")
+    if loaded is not None:
+        version = getattr(loaded, "__version__", None)
+    else:
+        try:
+            spec = importlib.util.find_spec("torch")
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            return f"{needs}, which is not installed: {TORCH_HINT}"
+        try:
+            version = importlib.metadata.version("torch")
+        except importlib.metadata.PackageNotFoundError:  # a source tree on the path: trust it
+            version = None
+    if version is None:
+        return None
+    parts = tuple(int(p) if p.isdigit() else 0 for p in str(version).split("+")[0].split(".")[:2])
     if parts < TORCH_MIN:
-        return (f"the chsnn command needs PyTorch >= {'.'.join(map(str, TORCH_MIN))}, found "
-                f"{version}: {TORCH_HINT}")
+        return f"{needs}, found {version}: {TORCH_HINT}"
     return None
 
 
@@ -139,8 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     _notes(argv)
     with warnings.catch_warnings():
         _show_dataset_warnings()
-        from .cli import main as cli_main
-
+        try:
+            from .cli import main as cli_main
+        except ImportError as exc:  # torch is there but does not load (a broken build)
+            if "torch" not in f"{exc.name} {exc}":
+                raise
+            print(f"chsnn: error: the chsnn command needs PyTorch, which cannot be imported "
+                  f"({' '.join(str(exc).split())}): {TORCH_HINT}", file=sys.stderr)
+            return 2
         return cli_main(argv)
 
 

@@ -12,9 +12,10 @@ import types
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from chsnn import entry
+
+tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11's")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,9 +80,37 @@ def test_broken_or_old_torch_is_one_sentence(monkeypatch):
         "the chsnn command needs PyTorch >= 2.1, found 1.13.1+cu117: install the PyTorch build")
     monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace(__version__="2.13.0+cpu"))
     assert entry.torch_problem() is None
-    monkeypatch.setitem(sys.modules, "torch", None)  # import fails: not a ModuleNotFoundError
-    problem = entry.torch_problem()                  # naming torch
-    assert "PyTorch >= 2.1, which" in problem and "\n" not in problem
+    monkeypatch.setitem(sys.modules, "torch", None)  # blocked: as not installed
+    problem = entry.torch_problem()
+    assert "PyTorch >= 2.1, which is not installed" in problem and "\n" not in problem
+
+
+def test_torch_is_judged_without_importing_it(monkeypatch):
+    """The version comes from the package metadata: importing torch here would load OpenMP
+    before the entry point's OMP_WAIT_POLICY, and a second import of torch in one process
+    crashes it."""
+    import importlib.metadata
+
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "2.0.1")
+    assert "found 2.0.1" in entry.torch_problem()
+    assert "torch" not in sys.modules
+
+
+def test_a_torch_that_fails_to_load_is_one_line(monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake(name, *args, **kwargs):
+        if name == "cli":  # entry's "from .cli import main"
+            raise ImportError("libtorch_cpu.so: cannot open shared object file", name="torch")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake)
+    assert entry.main(["methods"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be imported (libtorch_cpu.so" in err
 
 
 def test_engine_and_data_work_without_torch():
