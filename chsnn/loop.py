@@ -60,8 +60,6 @@ def make_model(cfg: TrainConfig, data: Dataset, device: torch.device | None = No
     if not spec.flat and image_shape is None:
         raise ConfigError(f"model {cfg.model!r} needs image data; {data.name} has samples of "
                           f"shape {shape}")
-    if spec.defaults is not None:
-        kwargs = {**spec.defaults(image_shape), **kwargs}
     n_in = math.prod(shape) if spec.flat else None
     with torch.device("meta"):
         shell = build_model(cfg.model, n_in=n_in, n_classes=data.n_classes,

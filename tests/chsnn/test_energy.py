@@ -138,6 +138,10 @@ def test_dense_sops_bound_and_pruning_proportional():
     ("2fc", dict(n_in=64, hidden=48)),
     ("2conv2fc", dict(image_shape=(1, 8, 8), channels=(4, 4), hidden=32)),
     ("spikformer", dict(image_shape=(1, 8, 8), embed_dim=16, heads=2, attn_scale=1.0)),
+    ("4fc", dict(n_in=64, hidden=24)),
+    ("6conv2fc", dict(image_shape=(3, 8, 8), channels=(4, 4, 4), hidden=16)),
+    ("spikformer-4-384", dict(image_shape=(1, 8, 8), embed_dim=16, depth=1, heads=2,
+                              attn_scale=1.0)),
 ])
 def test_chsnn_model_sops_below_dense(name, kwargs):
     torch.manual_seed(0)
@@ -174,3 +178,24 @@ def test_a_sparse_layer_counts_as_its_masked_twin(analog):
     assert (got.sops, got.macs, got.dense_sops, got.dense_macs) == (
         want.sops, want.macs, want.dense_sops, want.dense_macs)
     assert got.layers["0"].synapses == 4 and got.layers["0"].dense_synapses == 6
+
+
+def test_paper_models_hand_counts():
+    """Hand counts on tiny paper models fed all-ones frames (binary input: SOPs)."""
+    T, n = 2, 3
+    # SPS stem: a 3x3 conv with padding 1 over a 4x4 map reaches 4 taps at the 4 corners, 6 at
+    # the 8 edge positions and 9 at the 4 inner ones: 100 taps per (input, output) channel
+    sf = build_model("spikformer-4-384", image_shape=(2, 4, 4), embed_dim=16, depth=1,
+                     heads=2, n_classes=3)
+    rep = count_synaptic_operations(sf, torch.ones(T, n, 2, 4, 4))
+    first = rep.layers["sps.convs.0"]
+    assert (first.sops, first.macs) == (T * 100 * 2 * 2, 0)  # 2 -> 16 / 8 = 2 channels
+    # 6conv2fc: the same for its first conv (3 -> 4 channels); its FC layers see spikes
+    cnn = build_model("6conv2fc", image_shape=(3, 4, 4), channels=(4, 4, 4), hidden=8,
+                      n_classes=3)
+    rep = count_synaptic_operations(cnn, torch.ones(T, n, 3, 4, 4))
+    assert rep.layers["conv1"].sops == T * 100 * 3 * 4
+    # 4fc: all-ones input reaches every synapse of fc1 once per step
+    deep = build_model("4fc", n_in=5, hidden=6, n_classes=3)
+    rep = count_synaptic_operations(deep, torch.ones(T, n, 5))
+    assert rep.layers["fc1"].sops == T * 5 * 6

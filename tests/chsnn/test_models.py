@@ -36,6 +36,7 @@ TINY = {
     "6conv2fc": dict(image_shape=IMG, channels=(2, 3, 4), hidden=16),
     # attn_scale 1: with 4 tokens the paper's 0.125 leaves the attention LIF silent
     "spikformer": dict(image_shape=IMG, embed_dim=16, heads=2, patch_size=4, attn_scale=1.0),
+    "spikformer-4-384": dict(image_shape=IMG, embed_dim=16, depth=1, heads=2, attn_scale=1.0),
 }
 
 
@@ -65,9 +66,9 @@ def activate(model: nn.Module) -> nn.Module:
 
 
 @pytest.mark.parametrize("name,readout", [(n, r) for n in MODEL_NAMES for r in ("current", "spikes")
-                                          if n != "spikformer" or r == "current"])
+                                          if not n.startswith("spikformer") or r == "current"])
 def test_forward_backward(name, readout):
-    extra = {} if name == "spikformer" else {"readout": readout}
+    extra = {} if name.startswith("spikformer") else {"readout": readout}
     model = activate(tiny(name, **extra))
     x = tiny_input(model)
     out = model(x)
@@ -99,6 +100,12 @@ def test_paper_shapes_and_defaults():
     sf = build_model("SPIKFORMER", image_shape=(3, 32, 32), n_classes=100)
     assert isinstance(sf, Spikformer) and sf.head.out_features == 100
     assert isinstance(build_model("2FC", n_in=4), TwoFC)
+    paper = build_model("spikformer-4-384", n_classes=10)
+    assert paper.stem == "sps" and len(paper.blocks) == 4 and paper.image_shape == (3, 32, 32)
+    assert paper.blocks[0].attn.heads == 12 and paper.head.in_features == 384
+    # Spikformer-4-384 has 9.32 M parameters in its paper (with BN and biases)
+    assert sum(p.numel() for p in paper.parameters()) == pytest.approx(9.32e6, rel=0.01)
+    assert paper(torch.zeros(1, 1, 3, 32, 32)).shape == (1, 10)
     deep = build_model("4fc", image_shape=(1, 28, 28))
     assert isinstance(deep, FourFC) and deep.classifier_name == "fc4"
     assert [(m.in_features, m.out_features) for m in (deep.fc1, deep.fc2, deep.fc3, deep.fc4)] \
