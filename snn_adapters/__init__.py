@@ -26,7 +26,9 @@ try:
     import torch  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "snn_adapters needs torch; install torch==2.13.0 (CPU build) first, see README.md"
+        "snn_adapters needs torch >= 2.1: install the PyTorch build you want first (CPU: pip "
+        "install torch --index-url https://download.pytorch.org/whl/cpu), then pip install "
+        "'chsnn[torch]'; see README.md"
     ) from exc
 
 from .layers import find_linear_layers, normalize_name
