@@ -89,6 +89,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    "its own top correlations among inputs that fire (default %(default)s)")
     p.add_argument("--energy-samples", type=int, default=d.energy_samples)
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--precision", default=d.precision, choices=("fp32", "bf16"),
+                   help="bf16: mixed precision on CUDA (torch.autocast; weights, masks and "
+                   "the optimiser stay float32) (default %(default)s)")
     p.add_argument("--execution", default=None, choices=("auto", "masked", "sparse"),
                    help="sparse layers stored as links (sparse) or as masked dense weights "
                         "(masked); default auto: sparse on the CPU at sparsity >= 0.95, else "
@@ -138,7 +141,8 @@ def _config(args, method: str, seed: int) -> TrainConfig:
         energy_samples=args.energy_samples, device=args.device, val_fraction=args.val_fraction,
         optimizer=args.optimizer, momentum=args.momentum, lr_schedule=args.lr_schedule,
         warmup_epochs=args.warmup_epochs, execution=args.execution or "auto",
-        augment=args.augment, normalize=args.normalize, sscti_rule=args.sscti_rule)
+        augment=args.augment, normalize=args.normalize, sscti_rule=args.sscti_rule,
+        precision=args.precision)
 
 
 def _split(text: str, what: str, cast=str) -> list:

@@ -30,6 +30,9 @@ _LEGACY = {"val_fraction": 0.0, "execution": "masked", "sscti_rule": "tiled"}
 #: sparse on the CPU from AUTO_SPARSE_FROM sparsity on, where benchmarks/bench_training.py shows
 #: it faster (at 90 % the dense BLAS of the masked layer still wins), and masked on CUDA
 EXECUTIONS = ("auto", "masked", "sparse")
+#: arithmetic of the forward pass: fp32, or bf16 autocast (CUDA only; weights, masks, gradients
+#: and the optimiser stay float32, so pruned weights stay exact zeros)
+PRECISIONS = ("fp32", "bf16")
 
 AUTO_SPARSE_FROM = 0.95
 
@@ -110,6 +113,7 @@ class TrainConfig:
     augment: bool = False
     normalize: bool = False
     sscti_rule: str = "tiled"
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -155,11 +159,14 @@ class TrainConfig:
         if self.execution not in EXECUTIONS:
             raise ConfigError(f"execution must be one of {EXECUTIONS}, got {self.execution!r}")
         for name, allowed in (("optimizer", OPTIMIZERS), ("lr_schedule", LR_SCHEDULES),
-                              ("sscti_rule", SSCTI_RULES)):
+                              ("sscti_rule", SSCTI_RULES), ("precision", PRECISIONS)):
             value = str(getattr(self, name)).strip().lower()
             if value not in allowed:
                 raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
             set_(name, value)
+        if self.precision == "bf16" and self.device == "cpu":
+            raise ConfigError("precision bf16 is mixed precision on CUDA (torch.autocast); "
+                              "train on the CPU in fp32")
         set_("momentum", _real("momentum", self.momentum, 0.0, 1.0, open_low=False))
         set_("warmup_epochs", _int("warmup_epochs", self.warmup_epochs, 0))
         limit = self.epochs - (self.lr_schedule != "constant")  # a decay needs >= 1 epoch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 
@@ -272,6 +273,12 @@ class Run:
         #: how the sparse layers are stored and run ("dense" for a dense method)
         self.execution = (cfg.resolved_execution(device.type) if self.method.sparse
                           else "dense")
+        if cfg.precision == "bf16" and device.type != "cuda":
+            raise ConfigError(f"precision bf16 is mixed precision on CUDA; this run trains on "
+                              f"{device}")
+        #: bf16 autocast of the forward passes (training and evaluation) on CUDA
+        self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if cfg.precision == "bf16"
+                         else contextlib.nullcontext())
         self.model = make_model(cfg, data, device, self.execution).to(device)
         self.optimizer = make_optimizer(cfg, self.model.parameters())
         self.encode = _Encoder(cfg, data, device)
@@ -437,13 +444,15 @@ class Run:
                 # shard's summed loss scaled by size / batch gives the whole batch's gradient
                 part = shard(world, len(idx))
                 x, y = x[:, part].contiguous(), y[part]
-                out = self.net(x)
-                summed = nn.functional.cross_entropy(out, y, reduction="sum")
+                with self.autocast:
+                    out = self.net(x)
+                summed = nn.functional.cross_entropy(out.float(), y, reduction="sum")
                 loss = summed * (world.size / len(idx))
                 part_loss = float(summed.detach())
             else:
-                out = self.net(x)
-                loss = nn.functional.cross_entropy(out, y)
+                with self.autocast:
+                    out = self.net(x)
+                loss = nn.functional.cross_entropy(out.float(), y)
                 part_loss = float(loss.detach()) * len(idx)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -509,8 +518,9 @@ class Run:
             if self.world.distributed:
                 part = shard(self.world, len(y))
                 x, y = x[:, part].contiguous(), y[part]
-            out = self.model(x)
-            loss_sum += float(nn.functional.cross_entropy(out, y, reduction="sum"))
+            with self.autocast:
+                out = self.model(x)
+            loss_sum += float(nn.functional.cross_entropy(out.float(), y, reduction="sum"))
             correct += int((out.argmax(1) == y).sum())
         loss_sum, correct = all_sum(self.world, [loss_sum, correct], self.device)
         self.model.train()

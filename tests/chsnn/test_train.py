@@ -363,3 +363,23 @@ def test_the_sparsifier_history_the_report_and_chgraph_analyze_agree_on_live_neu
     analysis = json.loads((out / "analysis.json").read_text())
     assert math.isclose(analysis["live_fraction"], report["live_neuron_fraction"])
     assert math.isclose(analysis["live_fraction"], report["history"][-1]["live_neuron_fraction"])
+
+
+def test_bf16_is_refused_off_cuda(tmp_path):
+    with pytest.raises(ConfigError, match="bf16 is mixed precision on CUDA"):
+        tiny(precision="bf16")  # device="cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="bf16 is mixed precision on CUDA"):
+            run(tmp_path, precision="bf16", device="auto")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="bf16 autocast runs on CUDA")
+@pytest.mark.parametrize("execution", ["masked", "sparse"])
+def test_bf16_on_cuda_keeps_exact_zeros(tmp_path, execution):
+    r = run(tmp_path, method="chsnn", device="cuda", precision="bf16", execution=execution)
+    assert r["config"]["precision"] == "bf16" and np.isfinite(r["history"][-1]["train_loss"])
+    ck = load_checkpoint(tmp_path / "run")
+    assert r["sparsity_linear"] == pytest.approx(0.8, abs=0.01)
+    if execution == "masked":  # absent links are exact zeros in the float32 weights
+        w, m = ck["model"]["fc1.weight"], ck["model"]["fc1.weight_mask"]
+        assert w.dtype == torch.float32 and bool((w[~m] == 0).all())
