@@ -50,7 +50,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    "of DvsGesture/ or of CIFAR10-DVS's class folders (docs/datasets.md)")
     p.add_argument("--sparsity", type=float, default=d.sparsity,
                    help="fraction of links removed in every sparse layer (default %(default)s)")
-    p.add_argument("--epochs", type=int, default=d.epochs, help="default %(default)s")
+    p.add_argument("--epochs", type=int, default=None, help=f"default {d.epochs}; with "
+                   "--resume: extend (or shorten) the run to this many epochs, its learning-rate "
+                   "and evolution schedules stretched to the new length")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="default %(default)s")
     p.add_argument("--lr", type=float, default=d.lr, help="learning rate "
                    "(default %(default)s)")
@@ -134,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _config(args, method: str, seed: int) -> TrainConfig:
     return TrainConfig(
         method=method, model=args.model, dataset=args.dataset, data_root=args.data_root,
-        sparsity=args.sparsity, epochs=args.epochs, seed=seed, batch_size=args.batch_size,
+        sparsity=args.sparsity, seed=seed, batch_size=args.batch_size,
+        epochs=TrainConfig().epochs if args.epochs is None else args.epochs,
         lr=args.lr, weight_decay=args.weight_decay, T=args.T, encoder=args.encoder,
         hidden=args.hidden, n_train=args.n_train, n_test=args.n_test,
         update_interval=args.update_interval, calibration_samples=args.calibration_samples,
@@ -170,13 +173,15 @@ def _train(args) -> int:
     if args.resume:
         defaults = build_parser().parse_args(["train", "--resume", args.resume])
         changed = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
-                   if k not in ("resume", "quiet", "no_plots", "execution")
+                   if k not in ("resume", "quiet", "no_plots", "execution", "epochs")
                    and v != getattr(defaults, k)]
         if changed:
-            raise _UsageError(f"--resume continues the run with its saved configuration; "
-                              f"drop {', '.join(changed)}")
+            raise _UsageError(f"--resume continues the run with its saved configuration "
+                              f"(only --epochs and --execution may change); drop "
+                              f"{', '.join(changed)}")
         report = train(TrainConfig(), args.resume, resume=True, progress=_bars(args),
-                       plots=not args.no_plots, log=log, execution=args.execution)
+                       plots=not args.no_plots, log=log, execution=args.execution,
+                       epochs=args.epochs)
         if launched_rank() == 0:
             print(f"report: {args.resume}/report.md" if "method" in report else "")
         return 0

@@ -126,7 +126,8 @@ def load_checkpoint(out: str | os.PathLike) -> dict:
 
 def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
           progress: bool = True, plots: bool = True, stop_after_epoch: int | None = None,
-          log: Callable[[str], None] | None = print, execution: str | None = None) -> dict:
+          log: Callable[[str], None] | None = print, execution: str | None = None,
+          epochs: int | None = None) -> dict:
     """Train one model with one method and write the run directory ``out``.
 
     Parameters
@@ -148,6 +149,13 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
     execution : {"auto", "masked", "sparse"}, optional
         With ``resume``: continue the run in this execution mode (its checkpoint is converted
         and ``config.json`` records the new mode); ignored otherwise (``cfg.execution``).
+    epochs : int, optional
+        With ``resume``: the run's new length, at least the epochs it has finished (a finished
+        run is extended). The learning-rate schedule and the evolution schedule are stretched
+        to the new length: the run continues as one started with ``epochs`` would from the
+        same step (a cosine or linear decay that had reached 0 rises to that schedule's
+        rate; a constant rate is unchanged). The superseded report is kept as
+        ``report.epochs-<old>.json`` / ``.md``. Ignored otherwise (``cfg.epochs``).
 
     Returns
     -------
@@ -163,7 +171,8 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
     failed = True
     try:
         report = _train(cfg, Path(out), world, resume=resume, progress=progress, plots=plots,
-                        stop_after_epoch=stop_after_epoch, log=log, execution=execution)
+                        stop_after_epoch=stop_after_epoch, log=log, execution=execution,
+                        epochs=epochs)
         failed = False
         return report
     finally:
@@ -172,18 +181,25 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
 
 
 def _train(cfg: TrainConfig, out: Path, world: World, *, resume: bool, progress: bool,
-           plots: bool, stop_after_epoch: int | None, log, execution: str | None) -> dict:
+           plots: bool, stop_after_epoch: int | None, log, execution: str | None,
+           epochs: int | None = None) -> dict:
     """:func:`train` in one process of ``world``: every rank trains, rank 0 writes."""
     main = world.main
     cfg, resume = on_main(world, _check_out_dir, out, cfg, resume)
     if resume and execution is not None and execution != cfg.execution:
         cfg = cfg.replace(execution=execution)
         on_main(world, atomic.write_json, out / CONFIG, cfg.to_dict())
+    old_epochs = cfg.epochs
+    if resume and epochs is not None and epochs != cfg.epochs:
+        cfg = on_main(world, _change_length, out, cfg, epochs)
     data = load_data(cfg)
     run = Run(cfg, data, _device(cfg.device, world), world)
     say = (log if main else None) or (lambda s: None)
     if resume:
         ck = on_main(world, load_checkpoint, out)  # rank 0 reads it; every rank restores it
+        if cfg.epochs != old_epochs:
+            ck = _stretched(ck, old_epochs * run.steps_per_epoch,
+                            cfg.epochs * run.steps_per_epoch, cfg.epochs)
         try:
             run.restore(ck)
             run.restore_schedule(ck)
@@ -219,6 +235,45 @@ def _train(cfg: TrainConfig, out: Path, world: World, *, resume: bool, progress:
     report = on_main(world, finish)
     say(summary_line(report))
     return report
+
+
+def _change_length(out: Path, cfg: TrainConfig, epochs: int) -> TrainConfig:
+    """The run in ``out`` set to ``epochs`` epochs (``config.json`` rewritten, a finished run's
+    report kept under another name); refused below the epochs it has finished."""
+    try:
+        new = cfg.replace(epochs=epochs)
+    except ConfigError as exc:
+        raise RunError(f"--epochs {epochs}: {exc}") from None
+    if (out / CHECKPOINT).is_file():
+        done = int(load_checkpoint(out)["epoch"])
+        if epochs < done:
+            raise RunError(f"{out} has finished {done} epochs; --epochs must be at least "
+                           f"{done}, got {epochs}")
+    for name in ("report.json", "report.md"):
+        if (out / name).is_file():
+            stem, suffix = name.split(".")
+            os.replace(out / name, out / f"{stem}.epochs-{cfg.epochs}.{suffix}")
+    atomic.write_json(out / CONFIG, new.to_dict())
+    return new
+
+
+def _stretched(ck: dict, old_total: int, new_total: int, epochs: int) -> dict:
+    """A checkpoint whose learning-rate and evolution schedules end at ``new_total`` steps
+    instead of ``old_total`` (the run's length changed to ``epochs``)."""
+    ck = dict(ck)
+    ck["config"] = {**ck["config"], "epochs": int(epochs)}
+    if ck.get("lr_schedule"):
+        ck["lr_schedule"] = {**ck["lr_schedule"], "total_steps": int(new_total)}
+    sp = ck.get("sparsifier")
+    if sp is not None:
+        sp = dict(sp)
+        fix = lambda d: ({**d, "total_steps": int(new_total)}  # noqa: E731
+                         if d.get("total_steps") == old_total else d)
+        sp["template"] = fix(sp["template"])
+        if sp.get("schedules") is not None:
+            sp["schedules"] = [fix(d) for d in sp["schedules"]]
+        ck["sparsifier"] = sp
+    return ck
 
 
 def _saved_device(out: Path) -> str:

@@ -71,6 +71,35 @@ def test_train_resume_continues_an_interrupted_run(tmp_path, capsys):
     assert [e["epoch"] for e in report["history"]] == [1, 2]
 
 
+def test_a_finished_run_is_extended_with_its_schedules_stretched(tmp_path, capsys):
+    """``--resume DIR --epochs N``: the run goes on to N epochs as one started with N epochs
+    would from the same step; the old report is kept; nothing else may change."""
+    out, fresh = tmp_path / "run", tmp_path / "fresh"
+    i = SMALL.index("--epochs")
+    common = SMALL[:i] + SMALL[i + 2:]
+    assert main(["train", "--method", "chsnn", "--lr-schedule", "cosine", "--out", str(out),
+                 "--epochs", "2", *common]) == 0
+    two = json.loads((out / "report.json").read_text())
+    assert main(["train", "--resume", str(out), "--epochs", "3", "--quiet", "--no-plots"]) == 0
+    three = json.loads((out / "report.json").read_text())
+    assert json.loads((out / "report.epochs-2.json").read_text()) == two
+    assert (out / "report.epochs-2.md").is_file()
+    assert three["epochs"] == 3 and three["config"]["epochs"] == 3
+    assert three["history"][:2] == two["history"]
+    # epoch 3 runs at the 3-epoch cosine schedule's rate, as a fresh 3-epoch run does
+    assert main(["train", "--method", "chsnn", "--lr-schedule", "cosine", "--out", str(fresh),
+                 "--epochs", "3", *common]) == 0
+    ref = json.loads((fresh / "report.json").read_text())
+    assert three["history"][2]["lr"] == pytest.approx(ref["history"][2]["lr"])
+    assert three["history"][2]["lr"] != two["history"][1]["lr"]
+    capsys.readouterr()
+    # shorter than what is done, or another option: refused in one line
+    assert main(["train", "--resume", str(out), "--epochs", "2", "--quiet"]) == 2
+    assert "has finished 3 epochs; --epochs must be at least 3" in capsys.readouterr().err
+    assert main(["train", "--resume", str(out), "--lr", "0.1", "--quiet"]) == 2
+    assert "only --epochs and --execution may change" in capsys.readouterr().err
+
+
 def test_compare_runs_methods_and_seeds_and_reuses_finished_runs(tmp_path, capsys):
     out = tmp_path / "cmp"
     args = ["compare", "--methods", "chsnn,dense", "--seeds", "0,1", "--out", str(out), *SMALL]
