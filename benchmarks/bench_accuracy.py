@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--sparsity", type=float, default=0.99)
-    p.add_argument("--lr", type=float, default=TrainConfig().lr)
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate of every method (default: each method's own)")
     p.add_argument("--n-train", type=int, default=None)
     p.add_argument("--out", default=None, help="runs directory (default runs/bench-<dataset>)")
     p.add_argument("--device", default="auto")
@@ -72,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                        sparsity=args.sparsity, epochs=args.epochs, lr=args.lr,
                        n_train=args.n_train, device=args.device)
     t0 = time.perf_counter()
-    result = compare(base, methods, seeds, out, progress=sys.stderr.isatty(), plots=False)
+    result = compare(base, methods, seeds, out, lr=args.lr, progress=sys.stderr.isatty(),
+                     plots=False)
     minutes = (time.perf_counter() - t0) / 60
     table = format_table(result["rows"])
     targets = check_targets(result["rows"])

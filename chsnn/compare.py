@@ -53,15 +53,19 @@ def run_or_reuse(cfg: TrainConfig, run_dir: Path, progress: bool = False, plots:
 
 
 def compare(base: TrainConfig, methods: Sequence[str], seeds: Sequence[int], out,
-            *, progress: bool = True, plots: bool = True,
+            *, lr: float | None = None, progress: bool = True, plots: bool = True,
             log: Callable[[str], None] | None = print) -> dict:
     """Train every method with every seed (same model, data, epochs) and summarise.
+
+    Every run takes ``base``'s options except the method, the seed and the learning rate:
+    ``lr`` for every method when given, else each method's own default
+    (:attr:`chsnn.methods.Method.lr`).
 
     Returns ``{"rows": [...one per method...], "runs": [...reports without history...]}``,
     also written to ``out/comparison.json`` (and a Markdown table to ``out/comparison.md``).
     """
     out = Path(out)
-    configs = [base.replace(method=m, seed=int(s)) for m in methods for s in seeds]
+    configs = [base.replace(method=m, seed=int(s), lr=lr) for m in methods for s in seeds]
     reports = []
     for cfg in configs:
         run_dir = out / cfg.method / f"seed{cfg.seed}"

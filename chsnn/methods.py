@@ -48,6 +48,9 @@ class Method:
     sscti: bool = True
     sswi: bool = True
     schedule: dict = field(default_factory=dict)
+    #: the learning rate ``chsnn train`` uses unless told (``--lr``): chosen on validation
+    #: splits (docs/method.md, section 5.2)
+    lr: float = 1e-2
 
 
 _CHSNN_RULES = {"removal": "lrs", "removal_mode": "soft", "regrowth": "CH3-L3",
@@ -62,7 +65,8 @@ def _chsnn(name: str, description: str, **changes) -> Method:
 
 
 METHODS: dict[str, Method] = {m.name: m for m in (
-    Method("dense", "dense network, every weight trained", sparse=False, evolves=False),
+    Method("dense", "dense network, every weight trained", sparse=False, evolves=False,
+           lr=3e-3),
     Method("static", "static random sparse topology (equal degree, SWI weights)",
            evolves=False),
     Method("set", "SET: magnitude removal, random regrowth",
