@@ -57,7 +57,7 @@ if str(REPO_ROOT) not in sys.path:  # run as a script from a checkout without in
 import numba  # noqa: E402
 
 import chgraph  # noqa: E402
-from chgraph.graph import as_layer  # noqa: E402
+from chgraph.graph import as_layer, csr_row_indices  # noqa: E402
 from chgraph.linkpred.scores import BipartiteScorer  # noqa: E402
 
 METHOD = "CH3-L3"
@@ -117,7 +117,7 @@ def l3_paths(B: sp.csr_array) -> float:
     """``W = sum over links (b, a) of (k_a - 1)(k_b - 1)``: the L3 paths of all pairs."""
     k_in = np.diff(B.indptr).astype(np.float64)
     k_out = np.bincount(B.indices, minlength=B.shape[1]).astype(np.float64)
-    rows = np.repeat(np.arange(B.shape[0]), np.diff(B.indptr))
+    rows = csr_row_indices(B.indptr)
     return float(np.sum((k_in[rows] - 1.0) * (k_out[B.indices] - 1.0)))
 
 
@@ -158,14 +158,14 @@ class ScipyCH3L3:
         k_out = np.asarray(B.sum(axis=0)).ravel()
         C_out = sp.csr_array(self.BT @ B)
         C_in = sp.csr_array(B @ self.BT)
-        rows_out = np.repeat(np.arange(n_out), np.diff(C_out.indptr))
+        rows_out = csr_row_indices(C_out.indptr)
         self.F = sp.csr_array((_inv_sqrt(k_out[rows_out] - C_out.data), C_out.indices,
                                C_out.indptr), shape=C_out.shape)
         self.G = sp.csr_array((_inv_sqrt(k_in[C_in.indices] - C_in.data), C_in.indices,
                                C_in.indptr), shape=C_in.shape)
         # blocks: nnz of Q[l, :] is at most min(n_out, sum_{b in N(a_l)} k_b)
         reach = np.minimum(self.BT @ k_in, n_out)
-        link_rows = np.repeat(np.arange(n_in), np.diff(B.indptr))
+        link_rows = csr_row_indices(B.indptr)
         cost = np.cumsum(np.bincount(link_rows, weights=reach[B.indices], minlength=n_in))
         self.bounds = [0]
         while self.bounds[-1] < n_in:
@@ -178,7 +178,7 @@ class ScipyCH3L3:
         """Dense scores of input rows ``start:stop``."""
         Bi = self.B[start:stop]
         n_rows, n_links = stop - start, Bi.nnz
-        link_row = np.repeat(np.arange(n_rows), np.diff(Bi.indptr))
+        link_row = csr_row_indices(Bi.indptr)
         a = Bi.indices
         P = self.BT[a].multiply(self.G[link_row + start])  # P[l, b] = B[b, a_l] G[i_l, b]
         Q = sp.csr_array(P @ self.B)
@@ -685,16 +685,24 @@ def old_top_k(g, k: int):
     threshold of ``UnipartiteScorer.select_best``: the best ``k`` of every seed, then merged
     (still in chgraph as the per-seed selection of ``ties="all"``); None when fewer than ``k``
     candidates have a positive score."""
-    from chgraph.linkpred.selection import _CandidateStream, _TopK, _unipartite_blocks
+    import numba
 
-    stream = _CandidateStream(g, METHOD, False, "path", None, None)
-    best = _TopK(k)
+    from chgraph.linkpred.registry import get_predictor
+    from chgraph.linkpred.sampling import StreamingTopK
+    from chgraph.linkpred.scores import UnipartiteScorer, internal_degree_code
+    from chgraph.linkpred.selection import BLOCK_ENTRIES
+
+    scorer = UnipartiteScorer(g, get_predictor(METHOD, False), internal_degree_code("path"))
+    n = g.n_nodes
+    seeds = np.arange(n, dtype=np.int64)
+    ok = np.ones(n, np.uint8)
+    cap = max(1, min(k, n))  # a seed has fewer than n candidates
+    per = max(2 * numba.get_num_threads(), BLOCK_ENTRIES // cap)
+    best = StreamingTopK(k)
     n_pos = 0
-
-    def tau():
-        return best._kth(best.vals) if best.vals.size >= k else -np.inf
-
-    for flat, val, _, npos in _unipartite_blocks(stream, k, tau, per_seed=True):
+    for start in range(0, n, per):  # the best cap of each seed, block by block
+        flat, val, _, npos = scorer.select(seeds[start:start + per], cap, best.kth(),
+                                           upper=True, row_ok=ok, col_ok=ok)
         best.push(val, flat)
         n_pos += npos
     if n_pos < k:  # the zero-score fill is the same code in both: not timed
@@ -935,6 +943,41 @@ def run_graphs(args) -> int:
     return 0
 
 
+#: Huge, nearly empty layers (issue #15, defect 5): (n, links). Before the sparse engine,
+#: 6 links on 20000 x 20000 took 84 s and on 40000 x 40000 over 300 s (time ~ n_in x n_out).
+HUGE_SPARSE_CASES = ((20000, 6), (40000, 6), (40000, 40000), (100000, 100000))
+
+
+def run_huge_sparse(args) -> int:
+    """Top-k and sampling (with the uniform zero-score fill) on huge, nearly empty layers:
+    seconds, and seconds per link (the cost should follow the links, the paths and k)."""
+    from chgraph.linkpred.selection import CandidateLinks
+
+    k = 10
+    print(f"# {METHOD} selection on huge, nearly empty layers (k = {k})\n")
+    print("| layer | links | engine | top_k_links s | sample_links s | top-k s / link |")
+    print("|---|---:|---|---:|---:|---:|")
+    rows = []
+    for n, m in HUGE_SPARSE_CASES[:2] if args.quick else HUGE_SPARSE_CASES:
+        rng = np.random.default_rng(0)
+        flat = np.unique(rng.integers(0, n * n, m))
+        layer = chgraph.BipartiteLayer.from_flat(flat, (n, n))
+        engine = CandidateLinks(layer, METHOD).engine_for("auto")
+        t0 = time.perf_counter()
+        chgraph.top_k_links(layer, k, METHOD)
+        t_top = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        chgraph.sample_links(layer, k, METHOD, rng=0, zero_scores="uniform")
+        t_sample = time.perf_counter() - t0
+        print(f"| {n} x {n} | {layer.n_links} | {engine} | {t_top:.3f} | {t_sample:.3f} | "
+              f"{t_top / max(layer.n_links, 1):.2e} |", flush=True)
+        rows.append({"n": n, "links": layer.n_links, "engine": engine,
+                     "top_k_seconds": t_top, "sample_seconds": t_sample})
+    if args.out:
+        args.out.write_text(json.dumps({"huge_sparse": rows, "k": k}, indent=2) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     names = [c.name for c in SCORE_CASES + SELECTION_CASES]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -960,6 +1003,9 @@ def main(argv: list[str] | None = None) -> int:
                         choices=[c.name for c in GRAPH_CASES],
                         help="with --graphs: only these; one of: "
                         + ", ".join(c.name for c in GRAPH_CASES))
+    parser.add_argument("--huge-sparse", action="store_true",
+                        help="run the huge, nearly empty layers instead (20000^2 to 100000^2, "
+                        "6 to 100000 links; --quick: the two 6-link ones)")
     args = parser.parse_args(argv)
     cap_s = args.scipy_cap if args.scipy_cap is not None else (3.0 if args.quick else 30.0)
     if args.budget is None:
@@ -968,6 +1014,9 @@ def main(argv: list[str] | None = None) -> int:
         numba.set_num_threads(args.threads)
     if args.graphs:
         return run_graphs(args)
+    if args.huge_sparse:
+        warm_up()
+        return run_huge_sparse(args)
 
     def wanted(case: Case) -> bool:
         return case.name in args.cases if args.cases else (case.quick or not args.quick)

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 __all__ = [
     "BipartiteLayer", "Graph", "as_layer", "as_graph", "is_networkx_graph", "is_igraph_graph",
+    "csr_row_indices",
 ]
 
 
@@ -67,18 +68,38 @@ def _pattern_csr(matrix, what: str) -> sp.csr_array:
         raise TypeError(f"{what} must be real-valued, got dtype {csr.data.dtype}")
     csr.sum_duplicates()  # also sorts the indices
     csr.eliminate_zeros()
-    n_rows, n_cols = csr.shape
+    return _canonical(csr.indptr, csr.indices, csr.shape)
+
+
+def _canonical(indptr: np.ndarray, indices: np.ndarray, shape) -> sp.csr_array:
+    """The binary CSR array of a pattern whose column indices are sorted and unique per row."""
+    n_rows, n_cols = shape
     # int32 indices and row pointers (half the memory traffic of int64 in the kernels);
     # int64 only for graphs too large for int32
-    big = max(csr.indices.size, n_rows, n_cols) >= 2**31 - 1
+    big = max(indices.size, n_rows, n_cols) >= 2**31 - 1
     index = np.int64 if big else np.int32
     out = sp.csr_array((n_rows, n_cols), dtype=np.int8)
-    out.indices = csr.indices.astype(index)
-    out.indptr = csr.indptr.astype(index)
-    out.data = np.ones(csr.indices.size, dtype=np.int8)
+    out.indices = indices.astype(index)
+    out.indptr = indptr.astype(index)
+    out.data = np.ones(indices.size, dtype=np.int8)
     out.has_sorted_indices = True
     out.has_canonical_format = True
     return out
+
+
+def csr_row_indices(indptr) -> np.ndarray:
+    """The row of each stored entry of a CSR matrix with row pointers ``indptr`` (int64).
+
+    The expansion of CSR row pointers into per-entry rows (COO rows without the COO), used
+    wherever the engine needs ``(row, col)`` pairs of a CSR pattern.
+
+    >>> import scipy.sparse as sp
+    >>> csr_row_indices(sp.csr_array([[1, 1, 0], [0, 0, 0], [0, 1, 0]]).indptr).tolist()
+    [0, 0, 2]
+    """
+    indptr = np.asarray(indptr)
+    n_rows = max(indptr.size - 1, 0)
+    return np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(indptr))
 
 
 def _check_values(data: np.ndarray, what: str) -> None:
@@ -161,7 +182,7 @@ class BipartiteLayer:
     ([1, 2], [2, 1])
     """
 
-    __slots__ = ("_csr", "_csr_t", "row_labels", "col_labels")
+    __slots__ = ("_csr", "_csr_t", "_flat", "row_labels", "col_labels")
 
     def __init__(
         self,
@@ -177,6 +198,7 @@ class BipartiteLayer:
         else:
             self._csr = _pattern_csr(matrix, "the biadjacency matrix")
         self._csr_t = None
+        self._flat = None
         n_in, n_out = self._csr.shape
         self.row_labels = _check_labels(row_labels, n_in, "row_labels")
         self.col_labels = _check_labels(col_labels, n_out, "col_labels")
@@ -202,6 +224,40 @@ class BipartiteLayer:
             raise ValueError(f"an edge has an index outside the layer's shape {shape}")
         coo = sp.coo_array((np.ones(len(arr), dtype=np.int8), (arr[:, 0], arr[:, 1])), shape=shape)
         return cls(coo)
+
+    @classmethod
+    def from_flat(cls, flat, shape: tuple[int, int]) -> BipartiteLayer:
+        """Build a layer from flat link indices ``row * n_out + col`` (see :meth:`flat_links`).
+
+        ``flat`` may be in any order and hold repeats (merged); strictly increasing indices,
+        the engine's usual currency, are taken without sorting.
+
+        >>> layer = BipartiteLayer.from_flat([1, 4, 5], shape=(2, 3))
+        >>> layer.to_dense().tolist()
+        [[0, 1, 0], [0, 1, 1]]
+        >>> layer.flat_links().tolist()
+        [1, 4, 5]
+        """
+        n_in, n_out = _check_shape(shape)
+        flat = np.asarray(flat)
+        if flat.ndim != 1 or not (np.issubdtype(flat.dtype, np.integer) or flat.size == 0):
+            raise ValueError(f"flat link indices must be a 1-D integer array, got {flat.dtype} "
+                             f"of shape {flat.shape}")
+        flat = flat.astype(np.int64)  # a copy: the layer keeps it
+        if flat.size and (flat.min() < 0 or flat.max() >= n_in * n_out):
+            raise ValueError(f"a flat link index is outside [0, {n_in * n_out}) of the layer's "
+                             f"shape {(n_in, n_out)}")
+        if flat.size > 1 and np.any(flat[1:] <= flat[:-1]):
+            flat = np.unique(flat)
+        rows, cols = np.divmod(flat, max(n_out, 1))
+        indptr = np.zeros(n_in + 1, np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_in), out=indptr[1:])
+        layer = cls.__new__(cls)
+        layer._csr = _canonical(indptr, cols, (n_in, n_out))
+        layer._csr_t = None
+        layer._flat = flat
+        layer.row_labels = layer.col_labels = None
+        return layer
 
     @classmethod
     def from_networkx(cls, graph, top_nodes: Iterable[Hashable] | None = None):
@@ -324,6 +380,62 @@ class BipartiteLayer:
         n_in, n_out = self.shape
         return self.n_links / (n_in * n_out) if n_in * n_out else 0.0
 
+    # -- links as flat indices ----------------------------------------------------------------
+    def link_rows(self) -> np.ndarray:
+        """The input (row) of each link, in CSR order (int64; the columns are ``csr.indices``).
+
+        >>> BipartiteLayer([[1, 1], [0, 0], [0, 1]]).link_rows().tolist()
+        [0, 0, 2]
+        """
+        return csr_row_indices(self._csr.indptr)
+
+    def links(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, cols)`` of the links in CSR order (row-major, ascending), int64.
+
+        >>> rows, cols = BipartiteLayer([[1, 1], [0, 0], [0, 1]]).links()
+        >>> rows.tolist(), cols.tolist()
+        ([0, 0, 2], [0, 1, 1])
+        """
+        return self.link_rows(), self._csr.indices.astype(np.int64)
+
+    def flat_links(self) -> np.ndarray:
+        """Flat indices ``row * n_out + col`` of the links, strictly increasing (int64).
+
+        The engine's common currency for links (removal, regrowth, evolution on link lists);
+        computed once and cached. :meth:`from_flat` is the inverse.
+
+        >>> BipartiteLayer([[1, 1], [0, 0], [0, 1]]).flat_links().tolist()
+        [0, 1, 5]
+        """
+        if self._flat is None:
+            rows, cols = self.links()
+            self._flat = rows * self.shape[1] + cols
+        return self._flat
+
+    def n_non_links(self, allowed_rows=None, allowed_cols=None) -> int:
+        """Number of non-links ``(i, o)`` with ``allowed_rows[i]`` and ``allowed_cols[o]``.
+
+        The candidate count of link prediction and regrowth; ``None`` allows every node.
+
+        >>> layer = BipartiteLayer([[1, 1], [0, 0], [0, 1]])
+        >>> layer.n_non_links(), layer.n_non_links(np.array([True, False, True]))
+        (3, 1)
+        """
+        n_in, n_out = self.shape
+        rows, cols = self.link_rows(), self._csr.indices
+        inside = np.ones(rows.size, bool)
+        n_rows, n_cols = n_in, n_out
+        if allowed_rows is not None:
+            allowed_rows = np.asarray(allowed_rows, bool)
+            inside &= allowed_rows[rows]
+            n_rows = int(np.count_nonzero(allowed_rows))
+        if allowed_cols is not None:
+            allowed_cols = np.asarray(allowed_cols, bool)
+            inside &= allowed_cols[cols]
+            n_cols = int(np.count_nonzero(allowed_cols))
+        return n_rows * n_cols - int(np.count_nonzero(inside))
+
+    # -- degrees -----------------------------------------------------------------------------
     def in_degrees(self) -> np.ndarray:
         """Degree of each input node (row)."""
         return np.diff(self._csr.indptr)
@@ -347,9 +459,9 @@ class BipartiteLayer:
     def to_graph(self) -> Graph:
         """The layer as a unipartite graph on ``n_in + n_out`` nodes (inputs first)."""
         n_in, n_out = self.shape
-        coo = self._csr.tocoo()
-        rows = np.concatenate([coo.row, coo.col + n_in])
-        cols = np.concatenate([coo.col + n_in, coo.row])
+        r, c = self.links()
+        rows = np.concatenate([r, c + n_in])
+        cols = np.concatenate([c + n_in, r])
         adj = sp.coo_array((np.ones(rows.size, np.int8), (rows, cols)), shape=(n_in + n_out,) * 2)
         labels = None
         if self.row_labels is not None or self.col_labels is not None:

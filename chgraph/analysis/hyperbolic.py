@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from ..graph import csr_row_indices
 from ._common import as_network, check_real, largest_component
 from .degrees import powerlaw_fit
 
@@ -79,7 +80,7 @@ def _ra(adj: sp.csr_array, kind: str) -> sp.csr_array:
     one_plus_cn = a + (a @ a).multiply(a)
     one_plus_cn.sort_indices()
     cn = one_plus_cn.data - 1.0
-    rows = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
+    rows = csr_row_indices(a.indptr)
     ki, kj = k[rows], k[a.indices]
     if kind == "RA1":
         x = (ki + kj + ki * kj) / (1.0 + cn)

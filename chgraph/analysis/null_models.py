@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..checks import as_rng
-from ..graph import BipartiteLayer, Graph
+from ..graph import BipartiteLayer, Graph, csr_row_indices
 from ._common import Network, as_network, check_real
 from ._swap_kernels import as_index, bipartite_swaps, double_edge_swaps
 
@@ -62,7 +62,7 @@ def null_network(net: Network, swaps_per_link: float, rng: np.random.Generator):
         csr = net.layer.csr
         n_links = csr.indices.size
         indptr, indices = as_index(csr.indptr), as_index(csr.indices)
-        rows = np.repeat(np.arange(csr.shape[0], dtype=np.int64), np.diff(indptr))
+        rows = csr_row_indices(indptr)
         n_try = int(round(swaps_per_link * n_links)) if n_links >= 2 else 0
         picks = rng.integers(0, max(n_links, 1), size=(n_try, 2))
         if n_try:
@@ -73,7 +73,7 @@ def null_network(net: Network, swaps_per_link: float, rng: np.random.Generator):
         return BipartiteLayer(out)
     adj = net.adj
     indptr, indices = as_index(adj.indptr), as_index(adj.indices)
-    rows = np.repeat(np.arange(adj.shape[0], dtype=np.int64), np.diff(indptr))
+    rows = csr_row_indices(indptr)
     upper = rows < indices
     eu, ev = rows[upper].copy(), indices[upper].copy()
     n_links = eu.size

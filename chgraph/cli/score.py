@@ -22,6 +22,8 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
+
 from ._common import (
     CLIError,
     add_edgelist_options,
@@ -66,8 +68,9 @@ def add_parser(commands):
 def ranked_links(net, bipartite: bool, method: str = "CH3-L3", top: int = 20, progress=None):
     """``(rows, cols, scores, n_candidates)``: the ``top`` best candidates (0 = all).
 
-    On a graph, ``progress(done, total)`` is called after each block of seed nodes; the work
-    follows the L3 (or L2) paths and memory stays ``O(n + m)`` per thread plus ``O(top)``.
+    ``progress(done, total)`` is called after each block of seed nodes (rows of a layer); on
+    a graph, and on a large layer with few links, the work follows the L3 (or L2) paths and
+    memory stays ``O(n + m)`` per thread plus ``O(top)``.
 
     >>> import numpy as np
     >>> from chgraph import BipartiteLayer
@@ -75,16 +78,13 @@ def ranked_links(net, bipartite: bool, method: str = "CH3-L3", top: int = 20, pr
     >>> rows.tolist(), cols.tolist(), n
     ([0], [1], 2)
     """
-    from ..linkpred import get_predictor, top_k_links
+    from ..linkpred import CandidateLinks
 
-    get_predictor(method, bipartite)  # an unknown method fails before any work
-    if bipartite:
-        n_candidates = net.shape[0] * net.shape[1] - net.n_links
-    else:
-        n_candidates = net.n_nodes * (net.n_nodes - 1) // 2 - net.n_links
+    cands = CandidateLinks(net, method, bipartite=bipartite)  # an unknown method fails here
+    n_candidates = cands.n_candidates
     k = n_candidates if top == 0 else min(top, n_candidates)
-    rows, cols, scores = top_k_links(net, k, method, bipartite=bipartite, ties="index",
-                                     progress=progress)
+    flat, scores = cands.top_k(k, ties="index", progress=progress)
+    rows, cols = np.divmod(flat, cands.n_cols)
     return rows, cols, scores, n_candidates
 
 

@@ -16,12 +16,14 @@ candidates; the count is reported as ``filled_random``. If there are fewer candi
 links needed, all candidates are taken and the difference is reported as ``shortfall``.
 
 Predictor-based regrowth is :func:`chgraph.sample_links` / :func:`chgraph.top_k_links` with
-the live neurons as ``allowed_rows`` / ``allowed_cols``; ``engine`` is theirs: ``"dense"``
-scores the whole layer at once (fast; one float64 ``n_in x n_out`` array), ``"stream"`` works
-in bounded memory, ``"auto"`` (default) is dense up to
-:data:`chgraph.linkpred.selection.DENSE_ENTRIES` entries. The two engines draw the same
-distribution from different random streams, so their links differ for one seed; each is
-reproducible bit for bit.
+the live neurons as ``allowed_rows`` / ``allowed_cols`` (one
+:class:`chgraph.linkpred.CandidateLinks`: the candidates are counted once); ``engine`` is
+theirs: ``"dense"`` scores the whole layer at once (fast; one float64 ``n_in x n_out``
+array), ``"stream"`` works in bounded memory, ``"sparse"`` follows the L3 paths (for large
+layers with few links), ``"auto"`` (default) is dense up to
+:data:`chgraph.linkpred.selection.DENSE_ENTRIES` entries, else sparse or stream. The engines
+draw the same distribution from different random streams, so their links differ for one
+seed; each is reproducible bit for bit.
 """
 
 from __future__ import annotations
@@ -29,11 +31,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import scipy.sparse as sp
 
 from .. import checks
 from ..graph import BipartiteLayer
-from ..linkpred import available_predictors, sample_links, top_k_links
+from ..linkpred import CandidateLinks, available_predictors
 from ..linkpred.selection import ENGINES
 from ._util import as_mask, as_rng, as_weights, top_k_flat, uniform_sample, weighted_sample
 
@@ -80,7 +81,8 @@ def regrow_links(shape, links, n: int, rng, *, method: str = "CH3-L3", mode: str
     ----------
     shape : (n_in, n_out)
     links : 1-D int array
-        Flat indices ``row * n_out + col`` of the current links (sorted, unique).
+        Flat indices ``row * n_out + col`` of the current links (any order; see
+        :meth:`chgraph.BipartiteLayer.from_flat`).
     n : int
         Links wanted.
     rng : numpy.random.Generator
@@ -101,42 +103,42 @@ def regrow_links(shape, links, n: int, rng, *, method: str = "CH3-L3", mode: str
     ([1], 0, 0)
     """
     n_in, n_out = shape
-    links = np.asarray(links, dtype=np.int64)
+    layer = BipartiteLayer.from_flat(links, shape)
+    links = layer.flat_links()
     live_rows = np.ones(n_in, bool) if live_rows is None else np.asarray(live_rows, bool)
     live_cols = np.ones(n_out, bool) if live_cols is None else np.asarray(live_cols, bool)
-    R, C = np.flatnonzero(live_rows), np.flatnonzero(live_cols)
-    lr, lc = np.divmod(links, n_out)
-    n_cand = R.size * C.size - int(np.count_nonzero(live_rows[lr] & live_cols[lc]))
+    predictor = method not in ("random", "scores")
+    cands = None
+    if predictor:  # the candidates are counted once, here, and then selected
+        cands = CandidateLinks(layer, method, allowed_rows=live_rows, allowed_cols=live_cols)
+        n_cand = cands.n_candidates
+    else:
+        n_cand = layer.n_non_links(live_rows, live_cols)
     k = min(int(n), n_cand)
     shortfall = int(n) - k
     if k == 0:
         return np.empty(0, np.int64), 0, shortfall
     if method == "random":
+        R, C = np.flatnonzero(live_rows), np.flatnonzero(live_cols)
         return uniform_sample(R, C, n_out, links, k, rng), 0, shortfall
     if method == "scores":
         new, filled = _from_scores(shape, links, k, rng, mode, check_scores(scores, shape),
                                    live_rows, live_cols)
         return new, filled, shortfall
     t0 = time.perf_counter()
-    new, filled = _from_predictor(shape, links, lr, lc, k, rng, method, mode, live_rows,
-                                  live_cols, engine)
+    new, filled = _from_predictor(cands, links, k, rng, mode, live_rows, live_cols, engine)
     if timings is not None:
         timings["scoring"] = time.perf_counter() - t0
     return new, filled, shortfall
 
 
-def _from_predictor(shape, links, lr, lc, k, rng, method, mode, live_rows, live_cols, engine):
+def _from_predictor(cands, links, k, rng, mode, live_rows, live_cols, engine):
     """``k`` new links by a chgraph predictor: soft sampling or top-k, then the uniform fill."""
-    layer = BipartiteLayer(sp.csr_array((np.ones(lr.size, np.int8), (lr, lc)), shape=shape))
-    n_out = shape[1]
     if mode == "soft":
-        r, c, s = sample_links(layer, k, method, rng=rng, zero_scores="uniform",
-                               allowed_rows=live_rows, allowed_cols=live_cols, engine=engine)
-        return r * n_out + c, int(np.count_nonzero(s == 0))
-    r, c, s = top_k_links(layer, k, method, allowed_rows=live_rows, allowed_cols=live_cols,
-                          engine=engine)
-    pos = (r * n_out + c)[s > 0]
-    return _fill(pos, links, k, rng, live_rows, live_cols, n_out)
+        new, s = cands.sample(k, rng, zero_scores="uniform", engine=engine)
+        return new, int(np.count_nonzero(s == 0))
+    new, s = cands.top_k(k, engine=engine)
+    return _fill(new[s > 0], links, k, rng, live_rows, live_cols, cands.n_cols)
 
 
 def _from_scores(shape, links, k, rng, mode, s, live_rows, live_cols):

@@ -57,7 +57,7 @@ class EvolutionSchedule:
     regrowth : str
         A chgraph predictor (default ``"CH3-L3"``), ``"random"`` or ``"scores"``.
     regrowth_mode : {"soft", "topk"}
-    regrowth_engine : {"auto", "dense", "stream"}
+    regrowth_engine : {"auto", "dense", "stream", "sparse"}
     percolation : bool
         Remove the links of dead hidden neurons after removal (default True; SET and RigL
         do not percolate). Without it every neuron stays a regrowth candidate.

@@ -33,9 +33,7 @@ def chain_arrays(stack: LayerStack):
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     links = []
     for layer in stack.layers:
-        csr = layer.csr
-        rows = np.repeat(np.arange(layer.shape[0]), np.diff(csr.indptr))
-        links.append((rows, csr.indices.astype(np.int64)))
+        links.append(layer.links())
     return sizes, offsets, links
 
 

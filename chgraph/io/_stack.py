@@ -182,12 +182,11 @@ def aligned_weights(layer: BipartiteLayer, weights, what: str = "weights") -> np
     sparse matrix of that shape (missing links read 0) or a vector of ``n_links`` values in
     CSR order. Transpose torch's ``(out, in)`` weights first.
     """
-    csr = layer.csr
-    rows = np.repeat(np.arange(layer.shape[0]), np.diff(csr.indptr))
+    rows, cols = layer.links()
     if sp.issparse(weights):
         if weights.shape != layer.shape:
             raise ValueError(_shape_message(what, weights.shape, layer.shape))
-        values = sp.csr_array(weights)[rows, csr.indices]
+        values = sp.csr_array(weights)[rows, cols]
         return _float32(np.asarray(values).ravel(), what)
     arr = np.asarray(weights)
     if arr.ndim == 1:
@@ -200,7 +199,7 @@ def aligned_weights(layer: BipartiteLayer, weights, what: str = "weights") -> np
     if arr.ndim == 2:
         if arr.shape != layer.shape:
             raise ValueError(_shape_message(what, arr.shape, layer.shape))
-        return _float32(arr[rows, csr.indices], what)
+        return _float32(arr[rows, cols], what)
     raise ValueError(f"{what} must be a 1-D vector or a 2-D array, got shape {arr.shape}")
 
 

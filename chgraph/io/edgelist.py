@@ -82,11 +82,10 @@ def write_edgelist(path, layers, weights=None, names=None, *, delimiter: str | N
         stack = as_layer_stack(layers, weights, names)
         sections = []
         for layer, name, w in zip(stack.layers, stack.names, stack.weights, strict=True):
-            csr = layer.csr
-            rows = np.repeat(np.arange(layer.shape[0]), np.diff(csr.indptr))
+            rows, cols = layer.links()
             header = f"# layer {layer.shape[0]} {layer.shape[1]} {json.dumps(name)}"
             header += "" if w is None else " weighted"
-            sections.append((header, rows, csr.indices, w))
+            sections.append((header, rows, cols, w))
     with atomic_write(path, "w") as f:
         f.write(MAGIC + "\n")
         for header, rows, cols, w in sections:

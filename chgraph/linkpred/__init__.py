@@ -3,7 +3,7 @@
 from .nx_api import predict_links
 from .registry import PREDICTORS, LinkPredictor, available_predictors, get_predictor
 from .scores import link_scores
-from .selection import sample_links, top_k_links
+from .selection import CandidateLinks, sample_links, top_k_links
 
 __all__ = [
     "PREDICTORS",
@@ -12,6 +12,7 @@ __all__ = [
     "get_predictor",
     "link_scores",
     "top_k_links",
+    "CandidateLinks",
     "sample_links",
     "predict_links",
 ]

@@ -307,6 +307,98 @@ def bipartite_l3_direct(indptr, indices, t_indptr, t_indices, deg_in, deg_out, r
             _zero_links(i, indptr, indices, row)
 
 
+@njit(cache=True, nogil=True)
+def _bipartite_row_sparse(i, indptr, indices, t_indptr, t_indices, deg_in, deg_out, psi,
+                          cnt_in, touched, fac_in, h, cnt_out, reached, acc, seen, hit):
+    """The L3 scores of seed ``i`` in ``acc`` at the outputs ``hit[:n]`` (returns ``n``).
+
+    The arithmetic of :func:`bipartite_l3_direct`, in the same order (so the same values),
+    but only the outputs reached by a path with a positive term are touched and listed; the
+    caller reads them and resets ``acc`` and ``seen`` there. Links of ``i`` are set to 0.
+    """
+    _bipartite_row_factors(i, indptr, indices, t_indptr, t_indices, deg_in, psi,
+                           cnt_in, touched, fac_in)
+    n_hit = 0
+    for p in range(indptr[i], indptr[i + 1]):
+        a = indices[p]
+        n_reached = 0
+        for q in range(t_indptr[a], t_indptr[a + 1]):
+            b = t_indices[q]
+            gb = fac_in[b]
+            if gb == 0.0:
+                continue
+            for s in range(indptr[b], indptr[b + 1]):
+                o = indices[s]
+                if cnt_out[o] == 0:
+                    reached[n_reached] = o
+                    n_reached += 1
+                cnt_out[o] += 1
+                h[o] += gb
+        ka = deg_out[a]
+        for t in range(n_reached):
+            o = reached[t]
+            v = h[o]
+            di = cnt_out[o]
+            h[o] = 0.0
+            cnt_out[o] = 0
+            if v != 0.0 and di < ka:
+                if not seen[o]:
+                    seen[o] = True
+                    hit[n_hit] = o
+                    n_hit += 1
+                acc[o] += v * np.sqrt(node_factor(psi, ka, di, ka - di - 1))
+    for p in range(indptr[i], indptr[i + 1]):
+        acc[indices[p]] = 0.0
+    return n_hit
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def bipartite_l3_sparse(indptr, indices, t_indptr, t_indices, deg_in, deg_out, rows, psi,
+                        n_chunks, out_ptr, out_cols, out_vals):
+    """Exact path-based L3 scores of the given input rows, only where positive (CSR-like).
+
+    Work follows the L3 paths of the seeds (no ``n_out``-wide row is written). With
+    ``out_cols`` empty, a counting pass: ``out_ptr[r + 1]`` receives the number of positive
+    non-link scores of ``rows[r]``. Then, ``out_ptr`` made cumulative, a filling pass writes
+    their outputs, ascending, to ``out_cols[out_ptr[r]:out_ptr[r + 1]]`` and the scores to
+    ``out_vals`` (equal to those of :func:`bipartite_l3_direct`).
+    """
+    n_in = deg_in.size
+    n_out = deg_out.size
+    n_rows = rows.size
+    fill = out_cols.size > 0
+    for c in prange(n_chunks):
+        lo = c * n_rows // n_chunks
+        hi = (c + 1) * n_rows // n_chunks
+        cnt_in = np.zeros(n_in, np.int32)
+        touched = np.empty(n_in, np.int32)
+        fac_in = np.zeros(n_in, np.float64)
+        h = np.zeros(n_out, np.float64)
+        cnt_out = np.zeros(n_out, np.int32)
+        reached = np.empty(n_out, np.int32)
+        acc = np.zeros(n_out, np.float64)
+        seen = np.zeros(n_out, np.bool_)
+        hit = np.empty(n_out, np.int32)
+        for r in range(lo, hi):
+            n_hit = _bipartite_row_sparse(rows[r], indptr, indices, t_indptr, t_indices,
+                                          deg_in, deg_out, psi, cnt_in, touched, fac_in, h,
+                                          cnt_out, reached, acc, seen, hit)
+            hits = np.sort(hit[:n_hit])
+            w = out_ptr[r] if fill else 0
+            for t in range(n_hit):
+                o = hits[t]
+                v = acc[o]
+                acc[o] = 0.0
+                seen[o] = False
+                if v > 0.0:
+                    if fill:
+                        out_cols[w] = o
+                        out_vals[w] = v
+                    w += 1
+            if not fill:
+                out_ptr[r + 1] = w
+
+
 # ------------------------------------------------------------------------------------------
 # unipartite graphs, L2 and L3 paths, explicit local community per pair
 # ------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _sampling_kernels as _kernels
 
-__all__ = ["top_k_flat", "weighted_sample", "uniform_sample"]
+__all__ = ["top_k_flat", "weighted_sample", "uniform_sample", "StreamingTopK"]
 
 
 def top_k_flat(values: np.ndarray, k: int, ordered: bool = True) -> np.ndarray:
@@ -109,3 +109,66 @@ def uniform_sample(rows: np.ndarray, cols: np.ndarray, n_cols: int, occupied: np
         seen = np.union1d(seen, flat)
         need -= flat.size
     return np.concatenate(out).astype(np.int64)
+
+
+class StreamingTopK:
+    """The ``k`` largest values seen so far, ties broken by the smaller flat index.
+
+    Offered block by block (:meth:`push`), it keeps ``O(k)`` entries; with ``keep_ties``
+    every entry equal to the k-th value is kept too. Each entry may carry a payload.
+
+    >>> best = StreamingTopK(2)
+    >>> best.push(np.array([1.0, 3.0]), np.array([10, 11]))
+    >>> best.push(np.array([3.0, 2.0]), np.array([5, 12]))
+    >>> vals, idx, _ = best.result()
+    >>> vals.tolist(), idx.tolist(), best.kth()
+    ([3.0, 3.0], [5, 11], 3.0)
+    """
+
+    def __init__(self, k: int, keep_ties: bool = False) -> None:
+        self.k = k
+        self.keep_ties = keep_ties
+        self.vals = np.empty(0, np.float64)
+        self.idx = np.empty(0, np.int64)
+        self.payload = np.empty(0, np.float64)
+
+    def push(self, vals: np.ndarray, idx: np.ndarray, payload: np.ndarray | None = None) -> None:
+        """Offer candidates ``idx`` with values ``vals`` (and a value ``payload`` to carry)."""
+        if self.k == 0 or vals.size == 0:
+            return
+        if payload is None:
+            payload = vals
+        if self.vals.size >= self.k:  # only values reaching the current k-th can enter
+            keep = vals >= self._kth(self.vals)
+            vals, idx, payload = vals[keep], idx[keep], payload[keep]
+            if vals.size == 0:
+                return
+        v = np.concatenate([self.vals, vals])
+        i = np.concatenate([self.idx, idx])
+        p = np.concatenate([self.payload, payload])
+        if v.size > self.k:
+            kth = self._kth(v)
+            if self.keep_ties:
+                sel = np.flatnonzero(v >= kth)
+            else:
+                above = np.flatnonzero(v > kth)
+                tied = np.flatnonzero(v == kth)
+                need = self.k - above.size
+                if tied.size > need:
+                    tied = tied[np.argsort(i[tied], kind="stable")[:need]]
+                sel = np.concatenate([above, tied])
+            v, i, p = v[sel], i[sel], p[sel]
+        self.vals, self.idx, self.payload = v, i, p
+
+    def _kth(self, v: np.ndarray) -> float:
+        return np.partition(v, v.size - self.k)[v.size - self.k]
+
+    def kth(self) -> float:
+        """The k-th largest value kept, ``-inf`` while fewer than ``k`` are kept (or k = 0):
+        the threshold a new value must reach."""
+        return float(self._kth(self.vals)) if self.k and self.vals.size >= self.k else -np.inf
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(values, flat indices, payloads)``, best first."""
+        order = np.lexsort((self.idx, -self.vals))
+        return self.vals[order], self.idx[order], self.payload[order]

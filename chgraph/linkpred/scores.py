@@ -293,6 +293,45 @@ def node_based_scores(layer: BipartiteLayer, psi: int) -> sp.csr_array:
     return sp.csr_array(score)
 
 
+def positive_scores(layer: BipartiteLayer, predictor: LinkPredictor, rows) -> sp.csr_array:
+    """The positive scores of the given input rows of a layer, as a sparse matrix.
+
+    ``len(rows) x n_out`` float64 CSR (sorted indices), holding exactly the non-links with a
+    positive score: the pairs joined by an L3 path with a positive term. The work follows the
+    paths from the rows (never an ``n_out``-wide dense row), so a huge layer with few links
+    costs little. Path-based values equal :func:`link_scores`'s (the arithmetic of its
+    ``direct`` kernel); node-based ones come from :func:`node_based_scores`.
+
+    >>> import numpy as np
+    >>> from chgraph import BipartiteLayer
+    >>> from chgraph.linkpred.registry import get_predictor
+    >>> layer = BipartiteLayer.from_flat([0, 1, 4, 5], shape=(2, 3))  # [[1, 1, 0], [0, 1, 1]]
+    >>> positive_scores(layer, get_predictor("CN-L3", True), [0, 1]).toarray().tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    n_in, n_out = layer.shape
+    rows = _as_index(rows, n_in)
+    if predictor.node_based:
+        return sp.csr_array(node_based_scores(layer, predictor.psi)[rows])
+    fwd, bwd = layer.csr, layer.transposed_csr
+    deg_in = np.diff(fwd.indptr).astype(np.int64)
+    deg_out = np.diff(bwd.indptr).astype(np.int64)
+    ptr = np.zeros(rows.size + 1, np.int64)
+    n_chunks = _kernels.n_chunks_for(rows.size)
+    args = (fwd.indptr, fwd.indices, bwd.indptr, bwd.indices, deg_in, deg_out, rows,
+            predictor.psi, n_chunks)
+    if rows.size:
+        _kernels.bipartite_l3_sparse(*args, ptr, np.empty(0, np.int32), np.empty(0))
+    np.cumsum(ptr, out=ptr)
+    cols = np.empty(ptr[-1], np.int32)
+    vals = np.empty(ptr[-1], np.float64)
+    if cols.size:
+        _kernels.bipartite_l3_sparse(*args, ptr, cols, vals)
+    out = sp.csr_array((vals, cols, ptr), shape=(rows.size, n_out))
+    out.has_sorted_indices = True
+    return out
+
+
 class UnipartiteScorer:
     """Scores of an undirected graph: dense rows, given pairs, or the best candidates per seed.
 

@@ -1,7 +1,9 @@
 """Selecting candidate links without a dense score matrix: top-k and weighted sampling.
 
 Both functions stream the scores row block by row block (a few MB at a time) and keep only
-``O(k)`` candidates, so a layer of any size can be handled in bounded memory.
+``O(k)`` candidates, so a layer of any size can be handled in bounded memory; on a large layer
+with few links they enumerate only the candidates joined by a path (the positive scores), so
+time follows the links, the paths and ``k`` (:class:`CandidateLinks`, ``engine="sparse"``).
 """
 
 from __future__ import annotations
@@ -11,18 +13,27 @@ import scipy.sparse as sp
 
 from .. import checks
 from ..checks import as_rng
-from ..graph import as_graph, as_layer
+from ..graph import as_graph, as_layer, csr_row_indices
 from .registry import get_predictor
-from .sampling import top_k_flat, uniform_sample, weighted_sample
-from .scores import BipartiteScorer, UnipartiteScorer, internal_degree_code
+from .sampling import StreamingTopK, top_k_flat, uniform_sample, weighted_sample
+from .scores import (
+    BipartiteScorer,
+    UnipartiteScorer,
+    internal_degree_code,
+    node_based_scores,
+    positive_scores,
+)
 
-__all__ = ["top_k_links", "sample_links"]
+__all__ = ["top_k_links", "sample_links", "CandidateLinks"]
 
 #: Scores held in memory at once while streaming (float64 entries per block).
 BLOCK_ENTRIES = 1 << 21
 #: Largest layer (entries) that ``engine="auto"`` scores at once (64 MiB of float64).
 DENSE_ENTRIES = 1 << 23
-ENGINES = ("auto", "dense", "stream")
+#: ``engine="auto"`` follows the paths (``"sparse"``) when the allowed pairs of a layer
+#: outnumber this many times its L3 walks plus links.
+SPARSE_RATIO = 16
+ENGINES = ("auto", "dense", "stream", "sparse")
 
 
 def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = True,
@@ -60,18 +71,23 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
         up to rounding).
     internal_degree : {"path", "community"}
         See :func:`chgraph.link_scores`.
-    engine : {"auto", "dense", "stream"}
+    engine : {"auto", "dense", "stream", "sparse"}
         ``"dense"`` scores the whole layer at once (``n_in x n_out`` float64; fastest),
         ``"stream"`` in blocks of :data:`BLOCK_ENTRIES` keeping ``O(k)`` candidates (bounded
-        memory); ``"auto"`` is dense up to :data:`DENSE_ENTRIES` entries. Unipartite graphs
-        always stream, seed by seed: only the pairs joined by a path are enumerated (they are
-        the positive-score candidates), so time follows the paths, and memory is ``O(n + m)``
-        per thread plus ``O(k)``: each thread keeps the best ``k`` candidates of its seeds
-        behind a running threshold (``ties="all"`` lists the k-th score's ties seed by seed).
-        Both engines are exact; for one seed they draw different samples.
+        memory), ``"sparse"`` only the candidates joined by an L3 path, the zero-score rest in
+        index order without enumerating it (time follows the links, the paths and ``k``);
+        ``"auto"`` is dense up to :data:`DENSE_ENTRIES` entries, else sparse on a layer with
+        few paths for its size (:data:`SPARSE_RATIO`), else stream (see
+        :class:`CandidateLinks`). Unipartite graphs always follow the paths ("sparse" and
+        "stream" are the same there), seed by seed: only the pairs joined by a path are
+        enumerated (they are the positive-score candidates), so time follows the paths, and
+        memory is ``O(n + m)`` per thread plus ``O(k)``: each thread keeps the best ``k``
+        candidates of its seeds behind a running threshold (``ties="all"`` lists the k-th
+        score's ties seed by seed). All engines are exact; for one seed they draw different
+        samples.
     progress : callable, optional
-        Unipartite graphs: called as ``progress(done, total)`` after each block of seeds
-        (e.g. to draw a progress bar).
+        Called as ``progress(done, total)`` after each block of seeds or rows (e.g. to draw a
+        progress bar).
 
     Returns
     -------
@@ -100,18 +116,10 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
     """
     if ties not in ("index", "all"):
         raise ValueError(f"ties must be 'index' or 'all', got {ties!r}")
-    stream = _CandidateStream(matrix, method, bipartite, internal_degree, allowed_rows,
-                              allowed_cols)
-    k = _check_k(k, stream.n_candidates)
-    if stream.use_dense(engine):
-        return stream.dense_top_k(k, ties)
-    if not bipartite:
-        return _unipartite_top_k(stream, k, ties, progress)
-    best = _TopK(k, keep_ties=ties == "all")
-    for flat, scores in stream.blocks():
-        best.push(scores, flat)
-    scores, flat, _ = best.result()
-    rows, cols = np.divmod(flat, stream.n_cols)
+    cands = CandidateLinks(matrix, method, bipartite=bipartite, internal_degree=internal_degree,
+                           allowed_rows=allowed_rows, allowed_cols=allowed_cols)
+    flat, scores = cands.top_k(k, ties=ties, engine=engine, progress=progress)
+    rows, cols = np.divmod(flat, cands.n_cols)
     return rows, cols, scores
 
 
@@ -175,37 +183,12 @@ def sample_links(matrix, k: int, method: str = "CH3-L3", *, rng, bipartite: bool
     if zero_scores not in ("error", "uniform"):
         raise ValueError(f"zero_scores must be 'error' or 'uniform', got {zero_scores!r}")
     rng = as_rng(rng)
-    stream = _CandidateStream(matrix, method, bipartite, internal_degree, allowed_rows,
-                              allowed_cols)
-    k = _check_k(k, stream.n_candidates)
-    if stream.use_dense(engine):
-        return stream.dense_sample(k, rng, zero_scores)
-    if not bipartite:
-        return _unipartite_sample(stream, k, rng, zero_scores, progress)
-    weighted = _TopK(k)
-    n_positive = 0
-    for flat, scores in stream.blocks():
-        pos = scores > 0.0
-        n = int(pos.sum())
-        n_positive += n
-        if n:
-            u = 1.0 - rng.random(n)  # in (0, 1]
-            weighted.push(np.log(u) / scores[pos], flat[pos], scores[pos])
-    _, flat, picked = weighted.result()
-    if n_positive < k:
-        if zero_scores == "error":
-            raise ValueError(stream._shortfall_message(n_positive, k))
-        # every positive candidate is taken; a second pass, without scores, draws the rest
-        positive = np.sort(flat)
-        fill = _TopK(k - n_positive)
-        for cand, _ in stream.blocks(with_scores=False):
-            zero = cand[~np.isin(cand, positive, assume_unique=True)]
-            fill.push(rng.random(zero.size), zero)
-        _, extra, _ = fill.result()
-        flat = np.concatenate([flat, extra])
-        picked = np.concatenate([picked, np.zeros(extra.size)])
-    rows, cols = np.divmod(flat, stream.n_cols)
-    return rows, cols, picked
+    cands = CandidateLinks(matrix, method, bipartite=bipartite, internal_degree=internal_degree,
+                           allowed_rows=allowed_rows, allowed_cols=allowed_cols)
+    flat, scores = cands.sample(k, rng, zero_scores=zero_scores, engine=engine,
+                                progress=progress)
+    rows, cols = np.divmod(flat, cands.n_cols)
+    return rows, cols, scores
 
 
 # ------------------------------------------------------------------------------------------
@@ -229,61 +212,45 @@ def _check_mask(mask, n: int, name: str) -> np.ndarray | None:
     return arr
 
 
-class _TopK:
-    """The ``k`` largest values seen so far, ties broken by the smaller flat index."""
+class CandidateLinks:
+    """The candidate links of a layer or graph for one predictor, counted once, selected by
+    :meth:`top_k` or :meth:`sample` (what :func:`top_k_links` and :func:`sample_links` do).
 
-    def __init__(self, k: int, keep_ties: bool = False) -> None:
-        self.k = k
-        self.keep_ties = keep_ties
-        self.vals = np.empty(0, np.float64)
-        self.idx = np.empty(0, np.int64)
-        self.payload = np.empty(0, np.float64)
+    Candidates of a layer are its non-links ``(i, o)`` with ``allowed_rows[i]`` and
+    ``allowed_cols[o]``; of a graph, its allowed non-adjacent pairs ``u < v`` (see
+    :func:`top_k_links`). Links are flat indices ``row * n_cols + col`` (``n_cols``: the
+    layer's ``n_out``, the graph's ``n_nodes``). The scorer is built on first use, so a
+    candidate count alone costs ``O(links)``.
 
-    def push(self, vals: np.ndarray, idx: np.ndarray, payload: np.ndarray | None = None) -> None:
-        """Offer candidates ``idx`` with values ``vals`` (and a value ``payload`` to carry)."""
-        if self.k == 0 or vals.size == 0:
-            return
-        if payload is None:
-            payload = vals
-        if self.vals.size >= self.k:  # only values reaching the current k-th can enter
-            keep = vals >= self._kth(self.vals)
-            vals, idx, payload = vals[keep], idx[keep], payload[keep]
-            if vals.size == 0:
-                return
-        v = np.concatenate([self.vals, vals])
-        i = np.concatenate([self.idx, idx])
-        p = np.concatenate([self.payload, payload])
-        if v.size > self.k:
-            kth = self._kth(v)
-            if self.keep_ties:
-                sel = np.flatnonzero(v >= kth)
-            else:
-                above = np.flatnonzero(v > kth)
-                tied = np.flatnonzero(v == kth)
-                need = self.k - above.size
-                if tied.size > need:
-                    tied = tied[np.argsort(i[tied], kind="stable")[:need]]
-                sel = np.concatenate([above, tied])
-            v, i, p = v[sel], i[sel], p[sel]
-        self.vals, self.idx, self.payload = v, i, p
+    Engines (bipartite layers): ``"dense"`` scores the whole layer at once; ``"stream"``
+    enumerates every candidate in blocks (bounded memory, time ``n_in x n_out``);
+    ``"sparse"`` enumerates only the positive-score candidates, following the L3 paths
+    (:func:`chgraph.linkpred.scores.positive_scores`), and the zero-score ones without
+    enumerating them (the first ones in index order for :meth:`top_k`, a uniform draw by
+    rejection for :meth:`sample`), so time follows the links, the paths and ``k``.
+    ``"auto"``: dense up to :data:`DENSE_ENTRIES` entries, else sparse when the allowed
+    pairs outnumber :data:`SPARSE_RATIO` times the L3 walks and links, else stream. The
+    engines select the same links (top-k, up to the rounding of the scores) or the same
+    distribution (sampling: distinct random streams). Graphs always follow the paths.
 
-    def _kth(self, v: np.ndarray) -> float:
-        return np.partition(v, v.size - self.k)[v.size - self.k]
+    >>> import numpy as np
+    >>> cands = CandidateLinks(np.eye(3), "CN-L3")
+    >>> cands.n_candidates
+    6
+    >>> flat, scores = cands.top_k(2)
+    >>> flat.tolist(), scores.tolist()
+    ([1, 2], [0.0, 0.0])
+    """
 
-    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(values, flat indices, payloads)``, best first."""
-        order = np.lexsort((self.idx, -self.vals))
-        return self.vals[order], self.idx[order], self.payload[order]
-
-
-class _CandidateStream:
-    """Blocks of ``(flat index, score)`` of all candidate links, in a fixed order."""
-
-    def __init__(self, matrix, method, bipartite, internal_degree, allowed_rows, allowed_cols):
+    def __init__(self, matrix, method: str = "CH3-L3", *, bipartite: bool = True,
+                 internal_degree: str = "path", allowed_rows=None, allowed_cols=None) -> None:
         predictor = get_predictor(method, bipartite)
-        internal = internal_degree_code(internal_degree)
+        self._internal = internal_degree_code(internal_degree)
+        self.predictor = predictor
         self.method = predictor.name
         self.bipartite = bipartite
+        self._scorer = None
+        self._walks = None
         if bipartite:
             layer = as_layer(matrix)
             n_in, n_out = layer.shape
@@ -291,13 +258,7 @@ class _CandidateStream:
             self.n_cols = n_out
             self.allowed_rows = _check_mask(allowed_rows, n_in, "allowed_rows")
             self.allowed_cols = _check_mask(allowed_cols, n_out, "allowed_cols")
-            self.scorer = BipartiteScorer(layer, predictor)
-            ar = np.ones(n_in, bool) if self.allowed_rows is None else self.allowed_rows
-            ac = np.ones(n_out, bool) if self.allowed_cols is None else self.allowed_cols
-            csr = layer.csr
-            row_of_link = np.repeat(np.arange(n_in), np.diff(csr.indptr))
-            links_inside = int(np.sum(ar[row_of_link] & ac[csr.indices]))
-            self.n_candidates = int(ar.sum()) * int(ac.sum()) - links_inside
+            self.n_candidates = layer.n_non_links(self.allowed_rows, self.allowed_cols)
         else:
             graph = as_graph(matrix)
             self.graph = graph
@@ -305,20 +266,116 @@ class _CandidateStream:
             self.n_cols = n
             self.allowed_rows = _check_mask(allowed_rows, n, "allowed_rows")
             self.allowed_cols = _check_mask(allowed_cols, n, "allowed_cols")
-            self.scorer = UnipartiteScorer(graph, predictor, internal)
             self.n_candidates = _unipartite_candidates(graph, self.allowed_rows,
                                                        self.allowed_cols)
 
-    def use_dense(self, engine: str) -> bool:
+    @property
+    def scorer(self):
+        """The :class:`~chgraph.linkpred.scores.BipartiteScorer` or ``UnipartiteScorer``."""
+        if self._scorer is None:
+            if self.bipartite:
+                self._scorer = BipartiteScorer(self.layer, self.predictor)
+            else:
+                self._scorer = UnipartiteScorer(self.graph, self.predictor, self._internal)
+        return self._scorer
+
+    # -- the two selections --------------------------------------------------------------------
+    def top_k(self, k: int, *, ties: str = "index", engine: str = "auto", progress=None):
+        """``(flat, scores)`` of the ``k`` best candidates, as :func:`top_k_links`.
+
+        >>> CandidateLinks(np.ones((2, 2)) - np.eye(2), "CN-L3").top_k(1)[0].tolist()
+        [0]
+        """
+        if ties not in ("index", "all"):
+            raise ValueError(f"ties must be 'index' or 'all', got {ties!r}")
+        k = _check_k(k, self.n_candidates)
+        engine = self.engine_for(engine)
+        if engine == "dense":
+            return self._dense_top_k(k, ties, progress)
+        if not self.bipartite:
+            return _unipartite_top_k(self, k, ties, progress)
+        if engine == "sparse":
+            return self._sparse_top_k(k, ties, progress)
+        best = StreamingTopK(k, keep_ties=ties == "all")
+        for flat, scores in self._bipartite_blocks(True, progress):
+            best.push(scores, flat)
+        scores, flat, _ = best.result()
+        return flat, scores
+
+    def sample(self, k: int, rng, *, zero_scores: str = "error", engine: str = "auto",
+               progress=None):
+        """``(flat, scores)`` of ``k`` candidates drawn as :func:`sample_links` draws them.
+
+        >>> flat, scores = CandidateLinks(np.eye(2), "CN-L3").sample(2, 0, zero_scores="uniform")
+        >>> sorted(flat.tolist()), scores.tolist()
+        ([1, 2], [0.0, 0.0])
+        """
+        if zero_scores not in ("error", "uniform"):
+            raise ValueError(f"zero_scores must be 'error' or 'uniform', got {zero_scores!r}")
+        rng = as_rng(rng)
+        k = _check_k(k, self.n_candidates)
+        engine = self.engine_for(engine)
+        if engine == "dense":
+            return self._dense_sample(k, rng, zero_scores, progress)
+        if not self.bipartite:
+            return _unipartite_sample(self, k, rng, zero_scores, progress)
+        if engine == "sparse":
+            return self._sparse_sample(k, rng, zero_scores, progress)
+        weighted = StreamingTopK(k)
+        n_positive = 0
+        for flat, scores in self._bipartite_blocks(True, progress):
+            pos = scores > 0.0
+            n = int(pos.sum())
+            n_positive += n
+            if n:
+                u = 1.0 - rng.random(n)  # in (0, 1]
+                weighted.push(np.log(u) / scores[pos], flat[pos], scores[pos])
+        _, flat, picked = weighted.result()
+        if n_positive < k:
+            if zero_scores == "error":
+                raise ValueError(self.shortfall_message(n_positive, k))
+            # every positive candidate is taken; a second pass, without scores, draws the rest
+            positive = np.sort(flat)
+            fill = StreamingTopK(k - n_positive)
+            for cand, _ in self._bipartite_blocks(False):
+                zero = cand[~np.isin(cand, positive, assume_unique=True)]
+                fill.push(rng.random(zero.size), zero)
+            _, extra, _ = fill.result()
+            flat = np.concatenate([flat, extra])
+            picked = np.concatenate([picked, np.zeros(extra.size)])
+        return flat, picked
+
+    def engine_for(self, engine: str) -> str:
+        """The engine that ``engine`` (``"auto"`` included) means here.
+
+        >>> CandidateLinks(np.eye(3)).engine_for("auto")
+        'dense'
+        """
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
         if not self.bipartite:
             if engine == "dense":
                 raise ValueError("engine='dense' applies to bipartite layers only")
-            return False
+            return "stream"
+        if engine != "auto":
+            return engine
         n_in, n_out = self.layer.shape
-        return engine == "dense" or (engine == "auto" and n_in * n_out <= DENSE_ENTRIES)
+        if n_in * n_out <= DENSE_ENTRIES:
+            return "dense"
+        ar, ac = self._allowed()
+        area = float(np.count_nonzero(ar)) * float(np.count_nonzero(ac))
+        work = float(self._row_walks()[ar].sum()) + self.layer.n_links
+        return "sparse" if area > SPARSE_RATIO * work else "stream"
 
+    def shortfall_message(self, n_positive: int, k: int) -> str:
+        """The error of a sample that needs more positive-score candidates than there are."""
+        return (
+            f"only {n_positive} candidate(s) have a positive {self.method} score, fewer than "
+            f"k={k}; pass zero_scores='uniform' to draw the rest uniformly among the "
+            "zero-score candidates, or use top_k_links"
+        )
+
+    # -- dense ---------------------------------------------------------------------------------
     def _dense_scores(self) -> np.ndarray:
         """Dense scores in the layer's orientation (C order), 0 off the allowed rows/cols
         (and, as always, at links): the positive entries are candidates."""
@@ -335,61 +392,55 @@ class _CandidateStream:
         ac = np.ones(n_out, bool) if self.allowed_cols is None else self.allowed_cols
         return ar, ac
 
-    def dense_top_k(self, k: int, ties: str):
+    def _dense_top_k(self, k: int, ties: str, progress=None):
         scores = self._dense_scores()
         ar, ac = self._allowed()
         cand = ar[:, None] & ac[None, :]
-        csr = self.layer.csr
-        cand[np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr)), csr.indices] = False
+        cand.flat[self.layer.flat_links()] = False
         flat = np.flatnonzero(cand)  # ascending: position order is index order
         vals = scores.ravel()[flat]
         sel = top_k_flat(vals, k)
         if ties == "all" and k:
             extra = np.flatnonzero(vals == vals[sel[-1]])
             sel = np.concatenate([sel, np.setdiff1d(extra, sel, assume_unique=True)])
-        rows, cols = np.divmod(flat[sel], self.n_cols)
-        return rows, cols, vals[sel]
+        if progress is not None:
+            progress(1, 1)
+        return flat[sel], vals[sel]
 
-    def dense_sample(self, k: int, rng, zero_scores: str):
+    def _dense_sample(self, k: int, rng, zero_scores: str, progress=None):
         w = self._dense_scores().ravel()
         picked = weighted_sample(w, k, rng, short_ok=True)
         if picked is None:
             positive = np.flatnonzero(w > 0.0)
             if zero_scores == "error":
-                raise ValueError(self._shortfall_message(positive.size, k))
+                raise ValueError(self.shortfall_message(positive.size, k))
             picked = positive[weighted_sample(w[positive], positive.size, rng)]
-            csr = self.layer.csr
-            links = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr)) * self.n_cols
-            links += csr.indices
-            ar, ac = self._allowed()
-            fill = uniform_sample(np.flatnonzero(ar), np.flatnonzero(ac), self.n_cols,
-                                  np.concatenate([links, picked]), k - picked.size, rng)
-            picked = np.concatenate([picked, fill])
-        rows, cols = np.divmod(picked, self.n_cols)
-        return rows, cols, w[picked]
+            picked = np.concatenate([picked, self._uniform_zeros(k - picked.size, picked, rng)])
+        if progress is not None:
+            progress(1, 1)
+        return picked, w[picked]
 
-    def _shortfall_message(self, n_positive: int, k: int) -> str:
-        return (
-            f"only {n_positive} candidate(s) have a positive {self.method} score, fewer than "
-            f"k={k}; pass zero_scores='uniform' to draw the rest uniformly among the "
-            "zero-score candidates, or use top_k_links"
-        )
+    def _uniform_zeros(self, need: int, positive: np.ndarray, rng) -> np.ndarray:
+        """``need`` zero-score candidates, uniformly without replacement (every candidate not
+        in ``positive``): :func:`~chgraph.linkpred.sampling.uniform_sample`, by rejection
+        unless the free pairs are few."""
+        ar, ac = self._allowed()
+        return uniform_sample(np.flatnonzero(ar), np.flatnonzero(ac), self.n_cols,
+                              np.concatenate([self.layer.flat_links(), positive]), need, rng)
 
-    def blocks(self, with_scores: bool = True):
-        """Yield ``(flat, scores)`` per block of a layer; ``scores`` is None when not
-        ``with_scores`` (unipartite graphs go seed by seed: :func:`_unipartite_blocks`)."""
-        yield from self._bipartite_blocks(with_scores)
-
-    def _bipartite_blocks(self, with_scores: bool):
-        scorer = self.scorer
+    # -- stream: every candidate, block by block ----------------------------------------------
+    def _bipartite_blocks(self, with_scores: bool, progress=None):
+        """Yield ``(flat, scores)`` per block of candidates of a layer (``scores`` None when
+        not ``with_scores``), every candidate once, in a fixed order."""
         n_in, n_out = self.layer.shape
-        if scorer.transposed:  # kernel rows are the layer's columns
+        transposed = self.scorer.transposed
+        if transposed:  # kernel rows are the layer's columns
             krows_mask, other_mask = self.allowed_cols, self.allowed_rows
             links, width = self.layer.transposed_csr, n_in
         else:
             krows_mask, other_mask = self.allowed_rows, self.allowed_cols
             links, width = self.layer.csr, n_out
-        n_krows = n_out if scorer.transposed else n_in
+        n_krows = n_out if transposed else n_in
         krows = np.arange(n_krows) if krows_mask is None else np.flatnonzero(krows_mask)
         step = max(1, BLOCK_ENTRIES // max(width, 1))
         for start in range(0, krows.size, step):
@@ -398,20 +449,110 @@ class _CandidateStream:
             if other_mask is not None:
                 cand &= other_mask[None, :]
             sub = links[chunk]
-            cand[np.repeat(np.arange(chunk.size), np.diff(sub.indptr)), sub.indices] = False
+            cand[csr_row_indices(sub.indptr), sub.indices] = False
             r_loc, c_loc = np.nonzero(cand)
-            if scorer.transposed:
+            if transposed:
                 rows, cols = c_loc.astype(np.int64), chunk[r_loc]
             else:
                 rows, cols = chunk[r_loc], c_loc.astype(np.int64)
             flat = rows * n_out + cols
-            if scorer.transposed:  # keep a row-major order inside the block
+            if transposed:  # keep a row-major order inside the block
                 order = np.argsort(flat, kind="stable")
                 flat, r_loc, c_loc = flat[order], r_loc[order], c_loc[order]
             if not with_scores:
                 yield flat, None
-                continue
-            yield flat, scorer.kernel_rows_dense(chunk)[r_loc, c_loc]
+            else:
+                yield flat, self.scorer.kernel_rows_dense(chunk)[r_loc, c_loc]
+            if progress is not None:
+                progress(min(start + step, krows.size), krows.size)
+
+    # -- sparse: the positive candidates along the paths ---------------------------------------
+    def _row_walks(self) -> np.ndarray:
+        """Per input, the L3 walks from it (``B (B^T k)``): the work of its positive scores."""
+        if self._walks is None:
+            csr = self.layer.csr
+            ones = sp.csr_array((np.ones(csr.indices.size), csr.indices, csr.indptr),
+                                shape=csr.shape)
+            k = np.diff(csr.indptr).astype(np.float64)
+            self._walks = ones @ (ones.T @ k)
+        return self._walks
+
+    def _positive_blocks(self, progress=None):
+        """Yield ``(flat, scores)`` of the positive-score candidates, ascending, in blocks of
+        about :data:`BLOCK_ENTRIES` walks; inputs without links are skipped."""
+        ar, ac = self._allowed()
+        seeds = np.flatnonzero(ar & (self.layer.in_degrees() > 0)).astype(np.int64)
+        cum = np.cumsum(self._row_walks()[seeds] + 1.0)
+        cuts = np.searchsorted(cum, BLOCK_ENTRIES * np.arange(1, int(cum[-1] // BLOCK_ENTRIES)
+                                                              + 1), side="right") \
+            if seeds.size else np.zeros(0, np.int64)
+        bounds = np.unique(np.concatenate([[0], cuts, [seeds.size]]).clip(max=seeds.size))
+        node_based = None
+        if self.predictor.node_based:
+            node_based = node_based_scores(self.layer, self.predictor.psi)
+        n_out = self.n_cols
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            chunk = seeds[start:stop]
+            S = (sp.csr_array(node_based[chunk]) if node_based is not None
+                 else positive_scores(self.layer, self.predictor, chunk))
+            rows, cols, vals = chunk[csr_row_indices(S.indptr)], S.indices.astype(np.int64), \
+                S.data
+            if self.allowed_cols is not None:
+                keep = ac[cols]
+                rows, cols, vals = rows[keep], cols[keep], vals[keep]
+            yield rows * n_out + cols, vals
+            if progress is not None:
+                progress(int(stop), seeds.size)
+
+    def _sparse_top_k(self, k: int, ties: str, progress):
+        best = StreamingTopK(k, keep_ties=ties == "all")
+        n_pos = 0
+        for flat, vals in self._positive_blocks(progress):
+            n_pos += flat.size
+            best.push(vals, flat)
+        vals, flat, _ = best.result()
+        if n_pos < k:  # every positive candidate is in; the zeros follow in index order
+            zero = self._first_zeros(None if ties == "all" else k - n_pos, flat)
+            flat = np.concatenate([flat, zero])
+            vals = np.concatenate([vals, np.zeros(zero.size)])
+        return flat, vals
+
+    def _sparse_sample(self, k: int, rng, zero_scores: str, progress):
+        weighted = StreamingTopK(k)
+        n_pos = 0
+        for flat, scores in self._positive_blocks(progress):
+            n_pos += flat.size
+            if flat.size:
+                u = 1.0 - rng.random(flat.size)  # in (0, 1]
+                weighted.push(np.log(u) / scores, flat, scores)
+        _, flat, picked = weighted.result()
+        if n_pos < k:
+            if zero_scores == "error":
+                raise ValueError(self.shortfall_message(n_pos, k))
+            extra = self._uniform_zeros(k - n_pos, flat, rng)
+            flat = np.concatenate([flat, extra])
+            picked = np.concatenate([picked, np.zeros(extra.size)])
+        return flat, picked
+
+    def _first_zeros(self, need: int | None, positive: np.ndarray) -> np.ndarray:
+        """The first ``need`` (all when None) zero-score candidates in index order: allowed
+        non-links not in ``positive``; the work follows ``need`` and the excluded pairs."""
+        ar, ac = self._allowed()
+        R, C = np.flatnonzero(ar).astype(np.int64), np.flatnonzero(ac).astype(np.int64)
+        exclude = np.union1d(self.layer.flat_links(), positive)
+        out, got = [], 0
+        step = max(1, BLOCK_ENTRIES // max(C.size, 1))
+        for start in range(0, R.size, step):
+            if need is not None and got >= need:
+                break
+            flat = (R[start:start + step, None] * self.n_cols + C[None, :]).ravel()
+            lo, hi = np.searchsorted(exclude, [flat[0], flat[-1] + 1]) if flat.size else (0, 0)
+            flat = flat[~np.isin(flat, exclude[lo:hi])]
+            if need is not None:
+                flat = flat[:need - got]
+            out.append(flat)
+            got += flat.size
+        return np.concatenate(out) if out else np.empty(0, np.int64)
 
 
 # ------------------------------------------------------------------------------------------
@@ -527,11 +668,11 @@ def _zero_candidates(stream, need: int | None, exclude: np.ndarray) -> np.ndarra
 
 def _unipartite_top_k(stream, k: int, ties: str, progress):
     n = stream.n_cols
-    best = _TopK(k)
+    best = StreamingTopK(k)
     n_pos = 0
 
     def tau():
-        return best._kth(best.vals) if k and best.vals.size >= k else -np.inf
+        return best.kth()
 
     for flat, val, _, npos in _unipartite_blocks(stream, k, tau, progress=progress):
         best.push(val, flat)
@@ -550,18 +691,16 @@ def _unipartite_top_k(stream, k: int, ties: str, progress):
         flat, vals = np.concatenate(parts_f), np.concatenate(parts_v)
         order = np.lexsort((flat, -vals))
         flat, vals = flat[order], vals[order]
-    rows, cols = np.divmod(flat, n)
-    return rows, cols, vals
+    return flat, vals
 
 
 def _unipartite_sample(stream, k: int, rng, zero_scores: str, progress):
-    n = stream.n_cols
     key0 = int(rng.integers(0, 2**63))
-    best = _TopK(k)
+    best = StreamingTopK(k)
     n_pos = 0
 
     def tau():
-        return best._kth(best.vals) if k and best.vals.size >= k else -np.inf
+        return best.kth()
 
     for flat, key, score, npos in _unipartite_blocks(stream, k, tau, key0, progress):
         best.push(key, flat, score)
@@ -569,12 +708,11 @@ def _unipartite_sample(stream, k: int, rng, zero_scores: str, progress):
     _, flat, picked = best.result()
     if n_pos < k:
         if zero_scores == "error":
-            raise ValueError(stream._shortfall_message(n_pos, k))
+            raise ValueError(stream.shortfall_message(n_pos, k))
         extra = _uniform_zero_candidates(stream, k - n_pos, flat, n_pos, rng)
         flat = np.concatenate([flat, extra])
         picked = np.concatenate([picked, np.zeros(extra.size)])
-    rows, cols = np.divmod(flat, n)
-    return rows, cols, picked
+    return flat, picked
 
 
 def _uniform_zero_candidates(stream, need: int, positive: np.ndarray, n_pos: int,

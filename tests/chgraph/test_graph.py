@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given
+from hypothesis import strategies as st
 
 import chgraph
 from chgraph import BipartiteLayer, Graph, as_graph, as_layer
@@ -281,3 +282,70 @@ def test_graph_from_igraph():
 def test_public_api():
     for name in chgraph.__all__:
         assert hasattr(chgraph, name), name
+
+
+# --------------------------------------------------------------------------------------------
+# links as flat indices: the layer's vocabulary against brute force on the dense matrix
+# --------------------------------------------------------------------------------------------
+@given(B=biadjacency(max_rows=8, max_cols=8))
+def test_layer_link_vocabulary_matches_the_dense_matrix(B):
+    layer = BipartiteLayer(B)
+    n_in, n_out = B.shape
+    dense_rows, dense_cols = np.nonzero(B)  # row-major: the CSR order
+    rows, cols = layer.links()
+    assert rows.dtype == cols.dtype == np.int64
+    assert np.array_equal(rows, dense_rows) and np.array_equal(cols, dense_cols)
+    assert np.array_equal(layer.link_rows(), dense_rows)
+    flat = layer.flat_links()
+    assert flat.dtype == np.int64
+    assert np.array_equal(flat, np.flatnonzero(B))  # sorted, row * n_out + col
+    assert np.array_equal(chgraph.graph.csr_row_indices(layer.csr.indptr), dense_rows)
+    back = BipartiteLayer.from_flat(flat, B.shape)
+    assert back == layer and back.shape == (n_in, n_out)
+    assert np.array_equal(back.flat_links(), flat)
+    assert back.csr.indices.dtype == layer.csr.indices.dtype  # the same canonical form
+    assert back.csr.has_canonical_format
+
+
+@given(B=biadjacency(max_rows=8, max_cols=8), data=st.data())
+def test_layer_from_flat_any_order_with_repeats(B, data):
+    flat = np.flatnonzero(B)
+    extra = data.draw(st.lists(st.sampled_from(flat.tolist()), max_size=5)) if flat.size else []
+    shuffled = data.draw(st.permutations(flat.tolist() + extra))
+    layer = BipartiteLayer.from_flat(np.array(shuffled, dtype=np.int64), B.shape)
+    assert np.array_equal(layer.to_dense(), (B != 0).astype(np.int8))
+    assert np.array_equal(layer.flat_links(), flat)
+
+
+@given(B=biadjacency(max_rows=8, max_cols=8), data=st.data())
+def test_layer_non_links_count_matches_brute_force(B, data):
+    layer = BipartiteLayer(B)
+    n_in, n_out = B.shape
+    ar = np.array(data.draw(st.lists(st.booleans(), min_size=n_in, max_size=n_in)), bool)
+    ac = np.array(data.draw(st.lists(st.booleans(), min_size=n_out, max_size=n_out)), bool)
+    expect = sum(1 for i in range(n_in) for o in range(n_out) if ar[i] and ac[o] and not B[i, o])
+    assert layer.n_non_links(ar, ac) == expect
+    assert layer.n_non_links() == int(np.sum(B == 0))
+    assert layer.n_non_links(ar) == int(np.sum((B == 0) & ar[:, None]))
+    assert layer.n_non_links(allowed_cols=ac) == int(np.sum((B == 0) & ac[None, :]))
+
+
+def test_layer_from_flat_rejects_bad_indices():
+    with pytest.raises(ValueError, match="outside"):
+        BipartiteLayer.from_flat([6], (2, 3))
+    with pytest.raises(ValueError, match="outside"):
+        BipartiteLayer.from_flat([-1], (2, 3))
+    with pytest.raises(ValueError, match="1-D integer"):
+        BipartiteLayer.from_flat([[0, 1]], (2, 3))
+    with pytest.raises(ValueError, match="1-D integer"):
+        BipartiteLayer.from_flat([0.5], (2, 3))
+    empty = BipartiteLayer.from_flat([], (0, 0))
+    assert empty.shape == (0, 0) and empty.n_links == 0
+    assert BipartiteLayer.from_flat(np.array([], np.int64), (3, 0)).flat_links().size == 0
+
+
+def test_layer_flat_links_cache_is_not_the_callers_array():
+    flat = np.array([0, 4], np.int64)
+    layer = BipartiteLayer.from_flat(flat, (2, 3))
+    flat[0] = 5
+    assert layer.flat_links().tolist() == [0, 4]

@@ -22,12 +22,17 @@ METHODS_UNI = ("CH3-L3", "CN-L3", "CH2-L2")
 P_MIN = 1e-3  # chi-square tests: fixed seeds, so deterministic; the bound is what they check
 
 
-@pytest.fixture(autouse=True, params=["dense", "stream"])
+@pytest.fixture(autouse=True, params=["dense", "stream", "sparse"])
 def engine(request, monkeypatch):
-    """Every test runs with both selection engines: "auto" picks dense for these small
-    layers, and streams when DENSE_ENTRIES is 0."""
+    """Every test runs with the three selection engines: "auto" picks dense for these small
+    layers, streams when DENSE_ENTRIES is 0 and SPARSE_RATIO infinite, and follows the paths
+    (sparse) when both are 0."""
     if request.param == "stream":
         monkeypatch.setattr(selection, "DENSE_ENTRIES", 0)
+        monkeypatch.setattr(selection, "SPARSE_RATIO", np.inf)
+    if request.param == "sparse":
+        monkeypatch.setattr(selection, "DENSE_ENTRIES", 0)
+        monkeypatch.setattr(selection, "SPARSE_RATIO", 0)
     return request.param
 
 
@@ -58,6 +63,22 @@ def reference_top_k(S, mask, k, ties="index"):
     return rows[order], cols[order], sc[order]
 
 
+def engine_scores(B, method="CH3-L3"):
+    """The dense scores the selection engine works with: :func:`chgraph.link_scores`, or for
+    the sparse engine (the ``engine`` fixture's "sparse": DENSE_ENTRIES = SPARSE_RATIO = 0)
+    its own path-following arithmetic, equal to them up to rounding."""
+    S = chgraph.link_scores(B, method)
+    if selection.DENSE_ENTRIES != 0 or selection.SPARSE_RATIO != 0:
+        return S
+    from chgraph.linkpred.scores import positive_scores
+
+    layer = chgraph.BipartiteLayer(B)
+    P = positive_scores(layer, chgraph.PREDICTORS[method], np.arange(layer.shape[0]))
+    P = P.toarray()
+    np.testing.assert_allclose(P, S, rtol=1e-12, atol=0)
+    return P
+
+
 def assert_selection_types(rows, cols, scores):
     assert rows.dtype == np.int64 and cols.dtype == np.int64 and scores.dtype == np.float64
     assert rows.ndim == cols.ndim == scores.ndim == 1
@@ -83,7 +104,7 @@ def test_top_k_equals_argsort_of_dense_scores(B, data):
     ties = data.draw(st.sampled_from(["index", "all"]))
     mask = candidate_mask(B, True, ar, ac)
     k = data.draw(st.integers(0, int(mask.sum())))
-    S = chgraph.link_scores(B, method)
+    S = engine_scores(B, method)
     rows, cols, scores = top_k_links(B, k, method, ties=ties, allowed_rows=ar, allowed_cols=ac)
     assert_selection_types(rows, cols, scores)
     er, ec, es = reference_top_k(S, mask, k, ties)
@@ -240,7 +261,7 @@ def test_sample_links_valid_and_reproducible(B, data):
     ac = data.draw(masks(B.shape[1]))
     method = data.draw(st.sampled_from(METHODS_BIP))
     seed = data.draw(st.integers(0, 2**32 - 1))
-    S = chgraph.link_scores(B, method)
+    S = engine_scores(B, method)
     mask = candidate_mask(B, True, ar, ac)
     n_pos = int(np.sum(mask & (S > 0)))
     n_cand = int(mask.sum())
@@ -454,7 +475,7 @@ def test_selection_with_masks_in_both_orientations(shape, monkeypatch):
         if block_entries:
             monkeypatch.setattr(selection, "BLOCK_ENTRIES", block_entries, raising=False)
         for method in ("CH3-L3", "CN-L3", "CH3-L3n"):
-            S = chgraph.link_scores(B, method)
+            S = engine_scores(B, method)
             for k in (1, 5, int(mask.sum())):
                 for ties in ("index", "all"):
                     got = top_k_links(layer, k, method, ties=ties, allowed_rows=ar,
@@ -480,3 +501,89 @@ def test_engines_agree_on_top_k_and_reject_bad_names():
         sample_links(B, 3, rng=0, engine="gpu")
     with pytest.raises(ValueError, match="bipartite layers only"):
         top_k_links(np.zeros((4, 4)), 1, bipartite=False, engine="dense")
+
+
+# ------------------------------------------------------------------------------------------
+# the sparse engine: cost follows the links, the paths and k (issue #15, defect 5)
+# ------------------------------------------------------------------------------------------
+def huge_nearly_empty_layer(n=40000):
+    """``n x n`` with six links: two L3 paths (positives (0, 2) and (1, 0)), two far links."""
+    links = [(0, 0), (0, 1), (1, 1), (1, 2), (2, n - 1), (n - 1, n - 2)]
+    flat = np.array(sorted(i * n + o for i, o in links), np.int64)
+    return chgraph.BipartiteLayer.from_flat(flat, (n, n)), flat
+
+
+def test_huge_nearly_empty_layer_follows_the_links(monkeypatch):
+    """A 40000 x 40000 layer (1.6e9 pairs) with six links: "auto" follows the paths, the
+    block stream over every candidate is never entered, only inputs with links are scored,
+    and the zero-score rest comes in index order (top-k) or by rejection (sampling)."""
+    monkeypatch.setattr(selection, "DENSE_ENTRIES", 1 << 23)  # the defaults, whatever the
+    monkeypatch.setattr(selection, "SPARSE_RATIO", 16)  # engine fixture set
+    layer, links = huge_nearly_empty_layer()
+    n = layer.shape[1]
+    cands = selection.CandidateLinks(layer, "CH3-L3")
+    assert cands.engine_for("auto") == "sparse"
+    assert cands.n_candidates == n * n - 6
+
+    def no_stream(*args, **kwargs):
+        raise AssertionError("the sparse engine enumerated every candidate")
+
+    monkeypatch.setattr(selection.CandidateLinks, "_bipartite_blocks", no_stream)
+    scored = []
+    real = selection.positive_scores
+
+    def counting(lay, predictor, rows):
+        scored.append(np.array(rows))
+        return real(lay, predictor, rows)
+
+    monkeypatch.setattr(selection, "positive_scores", counting)
+    rows, cols, scores = top_k_links(layer, 10)
+    assert set(np.concatenate(scored).tolist()) <= set(layer.link_rows().tolist())
+    positives = [(0, 2), (1, 0)]
+    assert sorted(zip(rows[:2].tolist(), cols[:2].tolist(), strict=True)) == positives
+    assert np.all(scores[:2] > 0) and np.all(scores[2:] == 0)
+    # the zeros: the first candidates in index order, links and positives skipped
+    assert list(zip(rows[2:].tolist(), cols[2:].tolist(), strict=True)) == [
+        (0, c) for c in range(3, 11)]
+    for seed in (0, 1):
+        r, c, s = sample_links(layer, 50, rng=seed, zero_scores="uniform")
+        flat = r * n + c
+        assert np.unique(flat).size == 50 and not np.isin(flat, links).any()
+        assert sorted(zip(r[:2].tolist(), c[:2].tolist(), strict=True)) == positives
+        assert np.all(s[:2] > 0) and np.all(s[2:] == 0)
+        again = sample_links(layer, 50, rng=seed, zero_scores="uniform")
+        assert all(np.array_equal(x, y) for x, y in zip((r, c, s), again, strict=True))
+    other = sample_links(layer, 50, rng=2, zero_scores="uniform")
+    assert not np.array_equal(other[0] * n + other[1], flat)
+    with pytest.raises(ValueError, match="positive"):
+        sample_links(layer, 3, rng=0)
+
+
+@pytest.mark.parametrize("method", ["CN-L3", "CH3-L3", "CH3.1-L3", "CH2-L3n"])
+def test_sparse_engine_equals_the_brute_force_selection(method):
+    """Forced sparse, on random small layers with masks: the top-k of the dense scores (up to
+    rounding) and every positive candidate before the zeros."""
+    rng = np.random.default_rng(7)
+    for trial in range(30):
+        n_in, n_out = rng.integers(1, 12, 2)
+        B = (rng.random((n_in, n_out)) < rng.uniform(0.05, 0.5)).astype(np.int8)
+        ar = rng.random(n_in) < 0.8 if trial % 2 else None
+        ac = rng.random(n_out) < 0.8 if trial % 3 else None
+        mask = candidate_mask(B, True, ar, ac)
+        if not mask.any():
+            continue
+        S = chgraph.link_scores(B, method)
+        k = int(rng.integers(1, mask.sum() + 1))
+        got = top_k_links(B, k, method, allowed_rows=ar, allowed_cols=ac, engine="sparse")
+        er, ec, es = reference_top_k(S, mask, k)
+        np.testing.assert_allclose(got[2], es, rtol=1e-12)
+        same = np.isclose(es[:, None], es[None, :], rtol=1e-12, atol=0).sum(1) == 1
+        assert np.array_equal(got[0][same], er[same]) and np.array_equal(got[1][same], ec[same])
+        picked = set(zip(got[0].tolist(), got[1].tolist(), strict=True))
+        assert picked <= set(zip(*np.nonzero(mask), strict=True))
+        r, c, s = sample_links(B, k, method, rng=trial, zero_scores="uniform",
+                               allowed_rows=ar, allowed_cols=ac, engine="sparse")
+        assert mask[r, c].all() and np.unique(r * n_out + c).size == k
+        np.testing.assert_allclose(s, S[r, c], rtol=1e-12)
+        n_pos = int(np.count_nonzero(S[mask] > 0))
+        assert np.count_nonzero(s > 0) == min(k, n_pos)

@@ -262,7 +262,7 @@ def test_select_best_small_buffers(n, seed, method, cap, extra, rows, sample, bo
     """The running threshold of select_best, with buffers small enough to be cut back many
     times (integer CN scores: many ties), keeps exactly the best ``cap`` of the candidates
     that the per-seed selection lists, under (value descending, flat ascending)."""
-    from chgraph.linkpred.selection import _TopK
+    from chgraph.linkpred.sampling import StreamingTopK
 
     A = random_graph("clustered" if seed % 2 else "er", n, seed)
     s = scorer(A, method)
@@ -275,7 +275,7 @@ def test_select_best_small_buffers(n, seed, method, cap, extra, rows, sample, bo
     order = np.lexsort((f_all, -v_all))[:cap]
     f, v, sc, npos = s.select_best(s.seed_order(seeds), cap, -np.inf, buffer=cap + extra, **ok)
     assert npos == n_all
-    best = _TopK(cap)
+    best = StreamingTopK(cap)
     best.push(v, f, sc)
     v, f, sc = best.result()
     assert np.array_equal(f, f_all[order]) and np.array_equal(v, v_all[order])
