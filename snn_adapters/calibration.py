@@ -85,6 +85,11 @@ class SpikeRecorder:
         return hook
 
     @property
+    def n_observations(self) -> int:
+        """Rows of the first layer's input kept so far (at most ``max_observations``)."""
+        return self._n_rows
+
+    @property
     def rates(self) -> dict:
         return {n: self._nonzero[n] / self._count[n] for n in self.order if self._count[n]}
 

@@ -9,25 +9,38 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["_dist", "_rank", "_share"]
+__all__ = ["process_group", "rank", "share_from_rank0"]
 
 
-def _dist():
-    """``torch.distributed`` when initialised with more than one rank, else ``None``."""
+def process_group():
+    """``torch.distributed`` when initialised with more than one rank, else ``None``.
+
+    >>> process_group() is None  # not distributed
+    True
+    """
     d = torch.distributed
     if d.is_available() and d.is_initialized() and d.get_world_size() > 1:
         return d
     return None
 
 
-def _rank() -> int:
-    d = _dist()
+def rank() -> int:
+    """This process's rank (0 when not distributed).
+
+    >>> rank()
+    0
+    """
+    d = process_group()
     return d.get_rank() if d is not None else 0
 
 
-def _share(payload):
-    """Rank 0's ``payload`` on every rank (identity when not distributed)."""
-    d = _dist()
+def share_from_rank0(payload):
+    """Rank 0's ``payload`` on every rank (identity when not distributed).
+
+    >>> share_from_rank0({"links": [1, 2]})
+    {'links': [1, 2]}
+    """
+    d = process_group()
     if d is None:
         return payload
     obj = [payload if d.get_rank() == 0 else None]

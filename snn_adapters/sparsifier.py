@@ -49,7 +49,7 @@ from chgraph.evolution import (
 from . import storage
 from .calibration import SpikeRecorder, calibrated_layers
 from .chains import check_chains, infer_chains
-from .distributed import _dist, _rank, _share
+from .distributed import process_group, rank, share_from_rank0
 from .layers import ForwardOrderRecorder, find_linear_layers, layer_shape
 from .masks import apply_mask, get_mask, optimizer_state_tensors, set_mask, zero_optimizer_state
 from .sparse_linear import BACKENDS
@@ -225,7 +225,7 @@ class CHSNN:
         # -- initial topology and weights (rank 0 decides) ----------------------------------
         self.execution, self.backend = execution, backend
         init = None
-        if _rank() == 0:
+        if rank() == 0:
             init = {"layers": {}, "rng": None}
             for name, mod in layers:
                 shape = storage.layer_shape_of(mod)
@@ -236,7 +236,7 @@ class CHSNN:
                 std = swi_std(shape[0], 1.0 - k / (shape[0] * shape[1]))
                 init["layers"][name] = (links, normal_on_links(k, std, self._rng))
             init["rng"] = self._rng.bit_generator.state
-        init = _share(init)
+        init = share_from_rank0(init)
         self._rng.bit_generator.state = init["rng"]
         raw_names = {}
         for raw, mod in model.named_modules():
@@ -287,7 +287,7 @@ class CHSNN:
         each sparse weight's gradient (the weight and its state are not touched).
         """
         if self._template.regrowth == "scores" and self._template.should_update(
-                self.step_count + 1) and _rank() == 0:
+                self.step_count + 1) and rank() == 0:
             # RigL: regrowth scores are the magnitudes of the dense gradients of the update
             # step, taken before the pruned entries are zeroed (sparse layers computed them in
             # their backward pass, see _arm_dense_gradients)
@@ -414,7 +414,7 @@ class CHSNN:
             self._schedules = [self._template] * len(self._chains)
         result = None
         self._new_links = {}
-        if _rank() == 0:
+        if rank() == 0:
             layers_out, schedules, chain_stats = {}, [], []
             seconds = {}
             t0 = time.perf_counter()
@@ -451,7 +451,7 @@ class CHSNN:
                       "hidden": chain_stats, "seconds": seconds, "zeta": zeta,
                       "temperature": temp, "rng": self._rng.bit_generator.state}
         self._pending_scores = {}
-        return _share(result)
+        return share_from_rank0(result)
 
     def _feeds_dense(self, chain: list[str]) -> bool:
         """Whether the outputs of ``chain`` feed a dense layer (every chain but one ending in a
@@ -545,7 +545,7 @@ class CHSNN:
                           "correlates the analog values and St uses the non-zero fraction",
                           stacklevel=3)
         payload = None
-        if _rank() == 0:
+        if rank() == 0:
             shapes = {n: storage.layer_shape_of(m) for n, m in self._layers.items()}
             out = calibrated_layers(
                 rec, shapes, {n: storage.layer_links(m)[0] for n, m in self._layers.items()},
@@ -553,10 +553,10 @@ class CHSNN:
                 classifier=self.classifier, sscti_rule=self.sscti_rule)
             payload = {"layers": out, "rng": self._rng.bit_generator.state,
                        "info": {"first_layer": first, "rates": rates, "binary": rec.binary,
-                                "observations": int(rec._n_rows), "theta": self.theta,
+                                "observations": int(rec.n_observations), "theta": self.theta,
                                 "sscti": self.sscti, "sscti_rule": self.sscti_rule,
                                 "sswi": self.sswi}}
-        payload = _share(payload)
+        payload = share_from_rank0(payload)
         self._rng.bit_generator.state = payload["rng"]
         with torch.no_grad():
             for name, (links, w) in payload["layers"].items():
@@ -571,7 +571,7 @@ class CHSNN:
         return storage.link_checksum(self._layers)
 
     def _check_consistency(self, where: str) -> None:
-        d = _dist()
+        d = process_group()
         if d is None:
             return
         c = self.mask_checksum()
