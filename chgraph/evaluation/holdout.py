@@ -25,6 +25,16 @@ def as_graph_input(graph, bipartite: bool | None = None):
     ``bipartite`` attribute or an igraph graph with a ``type`` vertex attribute is bipartite;
     a Graph or another networkx/igraph graph is unipartite; arrays and sparse matrices are
     read as a layer's biadjacency (as :func:`chgraph.link_scores` does).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> as_graph_input(np.array([[1, 0], [1, 1]]))
+    (BipartiteLayer(n_in=2, n_out=2, n_links=3), True)
+    >>> as_graph_input(nx.path_graph(3))
+    (Graph(n_nodes=3, n_links=2), False)
+    >>> as_graph_input(np.array([[0, 1], [1, 0]]), bipartite=False)  # an adjacency matrix
+    (Graph(n_nodes=2, n_links=1), False)
     """
     if bipartite is None:
         if isinstance(graph, Graph):

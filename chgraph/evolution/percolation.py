@@ -22,7 +22,16 @@ __all__ = ["percolate", "percolate_links", "check_chain_shapes"]
 
 
 def check_chain_shapes(shapes) -> None:
-    """Raise ``ValueError`` unless consecutive layer shapes chain (``n_out == next n_in``)."""
+    """Raise ``ValueError`` unless consecutive layer shapes chain (``n_out == next n_in``).
+
+    Examples
+    --------
+    >>> check_chain_shapes([(4, 3), (3, 2)])
+    >>> check_chain_shapes([(4, 3), (2, 5)])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: shapes do not chain: layer 0 has n_out=3 but layer 1 has n_in=2 (...)
+    """
     if len(shapes) == 0:
         raise ValueError("the chain has no layers")
     for l in range(len(shapes) - 1):
@@ -39,6 +48,23 @@ def percolate_links(rows, cols, shapes, fixed):
     ``rows[l]``, ``cols[l]``: index arrays of the links of layer ``l``; ``fixed[l]``: whether
     layer ``l`` keeps its links. ``keep[l]`` is a boolean array over layer ``l``'s links;
     ``live`` a list of ``L + 1`` boolean arrays, one per neuron level.
+
+    Examples
+    --------
+    The chain of :func:`percolate`'s example as link lists: hidden neuron 1 has an input but
+    no output, hidden neuron 2 an output but no input.
+
+    >>> rows = [np.array([0, 0]), np.array([0, 2])]
+    >>> cols = [np.array([0, 1]), np.array([0, 0])]
+    >>> keep, live = percolate_links(rows, cols, [(1, 3), (3, 1)], [False, False])
+    >>> [k.tolist() for k in keep], live[1].tolist()
+    ([[True, False], [True, False]], [True, False, False])
+
+    A fixed second layer keeps the link of dead neuron 2:
+
+    >>> keep, live = percolate_links(rows, cols, [(1, 3), (3, 1)], [False, True])
+    >>> [k.tolist() for k in keep], live[1].tolist()
+    ([[True, False], [True, True]], [True, False, False])
     """
     n_layers = len(shapes)
     keep = [np.ones(r.size, dtype=bool) for r in rows]

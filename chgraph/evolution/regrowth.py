@@ -44,7 +44,17 @@ REGROWTH_MODES = ("soft", "topk")
 
 
 def check_regrowth(method: str, mode: str, engine: str = "auto") -> None:
-    """Raise ``ValueError`` for an unknown regrowth method, mode or engine."""
+    """Raise ``ValueError`` for an unknown regrowth method, mode or engine.
+
+    Examples
+    --------
+    >>> check_regrowth("CH3-L3", "soft")
+    >>> check_regrowth("random", "topk", engine="dense")
+    >>> check_regrowth("CH3-L3", "greedy")
+    Traceback (most recent call last):
+    ...
+    ValueError: regrowth mode must be one of ('soft', 'topk'), got 'greedy'
+    """
     if not isinstance(method, str):
         raise TypeError(f"regrowth method must be a string, got {type(method).__name__}")
     if method not in ("random", "scores") and method not in available_predictors(bipartite=True):

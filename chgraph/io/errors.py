@@ -11,7 +11,15 @@ PASS_THROUGH = (FileNotFoundError, IsADirectoryError, NotADirectoryError, Permis
 
 
 def reason(exc: BaseException) -> str:
-    """The first line of an exception's message, prefixed with its type."""
+    """The first line of an exception's message, prefixed with its type.
+
+    Examples
+    --------
+    >>> reason(ValueError("bad header\\nline 2: more detail"))
+    'ValueError: bad header'
+    >>> reason(KeyError("label")), reason(RuntimeError())
+    ("KeyError: 'label'", 'RuntimeError')
+    """
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
@@ -22,6 +30,19 @@ def reading(path: str, what: str):
 
     ``ValueError`` messages are kept (prefixed with the path); other exceptions (parser
     errors of networkx, XML, zip, ...) become "not a readable <what> file (<reason>)".
+
+    Examples
+    --------
+    >>> with reading("net.gml", "GML"):
+    ...     raise KeyError("label")
+    Traceback (most recent call last):
+    ...
+    ValueError: net.gml: not a readable GML file (KeyError: 'label')
+    >>> with reading("net.gml", "GML"):
+    ...     raise ValueError("no layers")
+    Traceback (most recent call last):
+    ...
+    ValueError: net.gml: no layers
     """
     try:
         yield

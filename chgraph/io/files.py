@@ -84,6 +84,17 @@ def read_graphml(path) -> LayerStack:
 
     Raises ``ValueError`` naming the file for unreadable files and for graphs that are not
     layered (use :func:`read_graph` for any graph).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "net.graphml")
+    ...     write_graphml(path, [np.array([[1, 0], [1, 1]])], names=["fc1"])
+    ...     stack = read_graphml(path)
+    >>> stack.names, stack.layers
+    (['fc1'], [BipartiteLayer(n_in=2, n_out=2, n_links=3)])
     """
     import networkx as nx
 
@@ -110,7 +121,25 @@ def write_gml(path, layers, weights=None, names=None) -> None:
 
 
 def read_gml(path) -> LayerStack:
-    """Read layers from a GML file written by :func:`write_gml`."""
+    """Read layers from a GML file written by :func:`write_gml`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "net.gml")
+    ...     write_gml(path, [np.ones((2, 2)), np.array([[1], [0]])])
+    ...     stack = read_gml(path)
+    ...     with open(path, "w") as f:
+    ...         _ = f.write("graph [ node [ id 0 ]")  # truncated
+    ...     read_gml(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...net.gml: not a readable GML file (NetworkXError: ...)
+    >>> [layer.n_links for layer in stack.layers]
+    [4, 1]
+    """
     import networkx as nx
 
     name = os.fspath(path)
