@@ -126,6 +126,16 @@ def test_empty_graphs():
     assert list(predict_links(nx.Graph(), "CH3-L3n", bipartite=True)) == []
 
 
+def test_predict_links_positive_only():
+    G = nx.les_miserables_graph()
+    everything = {frozenset((u, v)): s for u, v, s in chgraph.predict_links(G, "CH3-L3")}
+    positive = list(chgraph.predict_links(G, "CH3-L3", positive_only=True))
+    assert {frozenset((u, v)) for u, v, _ in positive} == \
+        {pair for pair, s in everything.items() if s > 0}
+    for u, v, s in positive:
+        assert s == everything[frozenset((u, v))]
+
+
 # ------------------------------------------------------------------------------------------
 # bipartite graphs
 # ------------------------------------------------------------------------------------------
