@@ -90,16 +90,15 @@ def chain_graph(layers, output: str = "networkx"):
         for level, size in enumerate(sizes):
             g.add_nodes_from(((level, i) for i in range(size)), layer=level, bipartite=level % 2)
         for l, layer in enumerate(chain):
-            coo = layer.csr.tocoo()
             g.add_edges_from(
-                ((l, int(i)), (l + 1, int(o))) for i, o in zip(coo.row, coo.col, strict=True)
+                ((l, int(i)), (l + 1, int(o))) for i, o in zip(*layer.links(), strict=True)
             )
         return g
     rows, cols = [], []
     for l, layer in enumerate(chain):
-        coo = layer.csr.tocoo()
-        rows.append(coo.row.astype(np.int64) + offsets[l])
-        cols.append(coo.col.astype(np.int64) + offsets[l + 1])
+        link_rows, link_cols = layer.links()
+        rows.append(link_rows + offsets[l])
+        cols.append(link_cols + offsets[l + 1])
     r = np.concatenate(rows + cols)
     c = np.concatenate(cols + rows)
     n = int(offsets[-1])
@@ -151,8 +150,8 @@ def live_neurons(layers, cascade: bool = True, dense_after: bool = False) -> lis
     [True, False, True]
     """
     chain = as_chain(layers)
-    coos = [layer.csr.tocoo() for layer in chain]
-    return _live_levels([c.row for c in coos], [c.col for c in coos],
+    links = [layer.links() for layer in chain]
+    return _live_levels([r for r, _ in links], [c for _, c in links],
                         [layer.shape for layer in chain], cascade, dense_after)
 
 
@@ -249,10 +248,8 @@ def live_fraction(layers, cascade: bool = True, dense_after: bool = False,
     live = total = 0
     for group in groups:
         chain = as_chain(group)
-        coos = [layer.csr.tocoo() for layer in chain]
         shapes = [layer.shape for layer in chain]
-        links = [c.row.astype(np.int64) * s[1] + c.col for c, s in zip(coos, shapes,
-                                                                        strict=True)]
+        links = [layer.flat_links() for layer in chain]
         a, b = live_counts(links, shapes, cascade=cascade, dense_after=dense_after)
         live, total = live + a, total + b
     return live / total if total else float("nan")
