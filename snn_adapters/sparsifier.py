@@ -275,6 +275,18 @@ class CHSNN:
                 if not want:
                     mod.dense_grad = None
 
+    def _average_dense_gradients(self) -> None:
+        """Under DDP, the dense gradients that sparse layers computed in their backward pass
+        averaged over the ranks (DDP averages only the parameters' gradients), so that RigL
+        scores the whole batch in sparse execution as it does in masked execution."""
+        d = process_group()
+        if d is None:
+            return
+        for mod in self._layers.values():
+            if storage.is_sparse(mod) and mod.dense_grad is not None:
+                d.all_reduce(mod.dense_grad)
+                mod.dense_grad /= d.get_world_size()
+
     def _on_optimizer_step(self, optimizer, args, kwargs) -> None:
         self._opt_steps += 1
 
@@ -287,12 +299,14 @@ class CHSNN:
         each sparse weight's gradient (the weight and its state are not touched).
         """
         if self._template.regrowth == "scores" and self._template.should_update(
-                self.step_count + 1) and rank() == 0:
+                self.step_count + 1):
             # RigL: regrowth scores are the magnitudes of the dense gradients of the update
             # step, taken before the pruned entries are zeroed (sparse layers computed them in
             # their backward pass, see _arm_dense_gradients)
-            self._pending_scores = {name: g for name, mod in self._layers.items()
-                                    if (g := storage.dense_gradient(mod)) is not None}
+            self._average_dense_gradients()
+            if rank() == 0:
+                self._pending_scores = {name: g for name, mod in self._layers.items()
+                                        if (g := storage.dense_gradient(mod)) is not None}
         self._cache.mask(self._layers, lambda mod: [mod.weight.grad])
 
     @property

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 import torch.distributed as dist
@@ -79,10 +80,12 @@ def two_process_runs(tmp_path_factory):
             (_cfg(), d["part"], {"stop_after_epoch": 1}),
             (_cfg(), d["part"], {"resume": True}),        # 2 processes continue 2 processes
             (_cfg(), d["part1"], {"stop_after_epoch": 1}),  # 2 processes stop ...
-            (_cfg(), d["sparse"], {})]                     # ... a directory already taken
+            (_cfg(), d["sparse"], {}),                     # ... a directory already taken
+            (_cfg(method="rigl", execution="sparse"), str(tmp / "rigl-sparse"), {}),
+            (_cfg(method="rigl", execution="masked"), str(tmp / "rigl-masked"), {})]
     reports = _spawn(tmp, jobs)
-    return tmp, d, dict(zip(["sparse", "masked", "stop", "resumed", "stop1", "taken"], reports,
-                            strict=True))
+    return tmp, d, dict(zip(["sparse", "masked", "stop", "resumed", "stop1", "taken",
+                             "rigl-sparse", "rigl-masked"], reports, strict=True))
 
 
 @pytest.mark.parametrize("execution", ["sparse", "masked"])
@@ -126,6 +129,28 @@ def test_resume_with_the_same_or_another_number_of_processes(two_process_runs):
     assert one["links"] == full["links"]
     assert one["history"][1]["train_loss"] == pytest.approx(
         full["history"][1]["train_loss"], rel=1e-5)
+
+
+@pytest.mark.parametrize("execution", ["sparse", "masked"])
+def test_rigl_scores_the_whole_batch_under_ddp(two_process_runs, execution):
+    """RigL regrows by the dense gradient: under DDP that of the whole global batch (sparse
+    layers' dense gradients are averaged over the ranks as DDP averages masked ones), so the
+    two-process run regrows what one process regrows."""
+    tmp, _, reports = two_process_runs
+    two = reports[f"rigl-{execution}"][0]
+    one = train(TrainConfig.from_dict(_cfg(method="rigl", execution=execution)),
+                tmp / f"rigl-one-{execution}", progress=False, log=None, plots=False)
+    assert [x["regrown"] for e in two["history"] for x in e["evolution"]] == \
+        [x["regrown"] for e in one["history"] for x in e["evolution"]]
+    masks = [np.load(p / "topology.npz") for p in (tmp / f"rigl-{execution}",
+                                                   tmp / f"rigl-one-{execution}")]
+    for key in masks[0].files:  # the same links; their weights equal up to rounding
+        if key.endswith(".weight"):
+            np.testing.assert_allclose(masks[0][key], masks[1][key], rtol=1e-4, atol=1e-6)
+        else:
+            assert np.array_equal(masks[0][key], masks[1][key]), key
+    assert two["history"][-1]["train_loss"] == pytest.approx(
+        one["history"][-1]["train_loss"], rel=1e-5)
 
 
 def test_rank0_errors_reach_every_rank(two_process_runs):
