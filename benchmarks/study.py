@@ -48,7 +48,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from chsnn import atomic
-from chsnn.compare import comparison_markdown, run_or_reuse, summarize
+from chsnn.compare import comparison_markdown, run_or_reuse, same_experiment, summarize
 from chsnn.config import ConfigError, TrainConfig
 from chsnn.train import CHECKPOINT, REPORT
 
@@ -141,15 +141,20 @@ def _work(cfg_dict: dict, run_dir: str) -> dict:
 def run_status(run_dir: Path, cfg: TrainConfig | None = None) -> str:
     """``finished``, ``partial`` (a checkpoint to resume) or ``missing``; ``conflict`` when
     ``cfg`` is given and the directory holds a run of another configuration (a tuning run of
-    fewer epochs under the same ``--out``, for example), which is never reused."""
+    fewer epochs under the same ``--out``, for example), which is never reused. A finished run
+    that differs only in :data:`chsnn.compare.WHERE_FIELDS` (device, data path, execution) is
+    ``finished``: runs trained on a GPU machine can join a study run on CPUs."""
+    finished = (run_dir / REPORT).is_file()
     if cfg is not None and (run_dir / "config.json").is_file():
         try:
             saved = TrainConfig.from_dict(json.loads((run_dir / "config.json").read_text()))
         except (ValueError, TypeError):
             return "conflict"
+        if finished and same_experiment(saved.to_dict(), cfg.to_dict()):
+            return "finished"  # possibly computed elsewhere (another device or data path)
         if saved.to_dict() != cfg.to_dict():
             return "conflict"
-    if (run_dir / REPORT).is_file():
+    if finished:
         return "finished"
     return "partial" if (run_dir / CHECKPOINT).is_file() else "missing"
 

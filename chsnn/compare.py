@@ -17,7 +17,27 @@ from . import atomic
 from .config import TrainConfig
 from .train import CHECKPOINT, CONFIG, REPORT, RunError, train
 
-__all__ = ["compare", "run_or_reuse", "summarize", "format_table", "comparison_markdown"]
+__all__ = ["compare", "run_or_reuse", "same_experiment", "summarize", "format_table",
+           "comparison_markdown", "WHERE_FIELDS"]
+
+#: options that say where and how a run was computed, not what it computes: a finished run that
+#: differs from a requested one only in these is the same experiment (a dense run trained on a
+#: GPU machine, with the data at another path, joins a study run on CPUs)
+WHERE_FIELDS = ("device", "data_root", "execution")
+
+
+def same_experiment(saved: dict, wanted: dict) -> bool:
+    """Whether two configurations (``TrainConfig.to_dict()``) differ at most in
+    :data:`WHERE_FIELDS`.
+
+    >>> a = TrainConfig(device="cpu").to_dict()
+    >>> same_experiment(a, TrainConfig(device="cuda").to_dict())
+    True
+    >>> same_experiment(a, TrainConfig(device="cpu", epochs=3).to_dict())
+    False
+    """
+    keys = (set(saved) | set(wanted)) - set(WHERE_FIELDS)
+    return all(saved.get(k) == wanted.get(k) for k in keys)
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -31,20 +51,22 @@ def run_or_reuse(cfg: TrainConfig, run_dir: Path, progress: bool = False, plots:
                  log: Callable[[str], None] | None = None) -> dict:
     """The report of the run ``cfg`` in ``run_dir``: reused when finished, resumed from its
     checkpoint when interrupted, trained otherwise. A directory that holds a run of another
-    configuration is a :class:`RunError`."""
+    configuration is a :class:`RunError`; a finished run that differs only in where it ran
+    (:data:`WHERE_FIELDS`) is reused."""
     run_dir = Path(run_dir)
     if (run_dir / CONFIG).is_file():
         try:
             saved = TrainConfig.from_dict(json.loads((run_dir / CONFIG).read_text())).to_dict()
         except (ValueError, TypeError):
             saved = None
-        if saved != cfg.to_dict():
-            raise RunError(f"{run_dir} holds a run with another configuration; remove it or "
-                           f"choose another --out")
-        if (run_dir / REPORT).is_file():
+        finished = (run_dir / REPORT).is_file()
+        if finished and saved is not None and same_experiment(saved, cfg.to_dict()):
             if log:
                 log(f"reusing the finished run {run_dir}")
             return json.loads((run_dir / REPORT).read_text())
+        if saved != cfg.to_dict():
+            raise RunError(f"{run_dir} holds a run with another configuration; remove it or "
+                           f"choose another --out")
         if (run_dir / CHECKPOINT).is_file():
             return train(cfg, run_dir, resume=True, progress=progress, plots=plots, log=log)
         # a config without checkpoint: the run died before its first epoch; start again

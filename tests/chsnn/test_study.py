@@ -93,3 +93,24 @@ def test_a_run_of_another_configuration_is_never_counted_or_reused(tmp_path, cap
     assert "conflict" in capsys.readouterr().out.splitlines()[0]
     assert study.main(longer) == 2
     assert "another configuration" in capsys.readouterr().err
+
+
+def test_a_finished_run_computed_elsewhere_joins_the_study(tmp_path, capsys):
+    """A run that differs only in where it ran (device, data path, execution: a dense run
+    from a GPU machine) is finished and reused; an unfinished one is still a conflict."""
+    out = tmp_path / "study"
+    base = ["--out", str(out), "--methods", "static", "--seeds", "0", "--workers", "1", *TINY]
+    assert study.main(["--name", "s", *base]) == 0
+    run = next(out.glob("static/*/seed0"))
+    cfg = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**cfg, "device": "cuda:0",
+                                                 "data_root": "/elsewhere"}))
+    capsys.readouterr()
+    assert study.main(["--name", "s", *base, "--status"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("finished ")
+    assert study.main(["--name", "s", *base]) == 0  # reused, nothing trained
+    assert "FAILED" not in capsys.readouterr().out
+    assert json.loads((out / "s.json").read_text())["rows"][0]["n"] == 1
+    (run / "report.json").unlink()  # unfinished: its checkpoint would resume on cuda:0
+    assert study.main(["--name", "s", *base, "--status"]) == 0
+    assert "conflict" in capsys.readouterr().out.splitlines()[0]
