@@ -255,6 +255,47 @@ def bipartite_l3_gram(indptr, indices, t_indptr, t_indices, g_indptr, g_indices,
             _zero_links(i, indptr, indices, row)
 
 
+@njit(inline="always", cache=True, nogil=True)
+def _walk_through(a, indptr, indices, t_indptr, t_indices, fac_in, h, cnt_out, reached):
+    """The L3 paths ``i-a-b-o`` of a seed ``i`` through its output ``a``: returns ``n_reached``.
+
+    For each ``b`` in ``N(a)`` with ``fac_in[b] != 0`` and each ``o`` in ``N(b)`` (CSR order):
+    ``h[o] += fac_in[b]``, ``cnt_out[o] += 1`` (so ``di_a = |N(a) & N(o)|`` among them), and
+    ``o`` is listed in ``reached[:n_reached]`` when first met. The caller reads and resets
+    ``h`` and ``cnt_out`` there (:func:`_take_term`).
+    """
+    n_reached = 0
+    for q in range(t_indptr[a], t_indptr[a + 1]):
+        b = t_indices[q]
+        gb = fac_in[b]
+        if gb == 0.0:  # N(b) within N(i): b adds only to links of i
+            continue
+        for s in range(indptr[b], indptr[b + 1]):
+            o = indices[s]
+            if cnt_out[o] == 0:
+                reached[n_reached] = o
+                n_reached += 1
+            cnt_out[o] += 1
+            h[o] += gb
+    return n_reached
+
+
+@njit(inline="always", cache=True, nogil=True)
+def _take_term(o, ka, psi, h, cnt_out):
+    """The score term of the paths through ``a`` (degree ``ka``) to a reached ``o``, or 0.0.
+
+    ``h[o] * sqrt(psi(k_a, di, k_a - di - 1))``, 0 when ``di = k_a``; resets ``h[o]`` and
+    ``cnt_out[o]``. Callers skip a 0.0 term: adding it to a score (never -0.0) changes no bit.
+    """
+    v = h[o]
+    di = cnt_out[o]
+    h[o] = 0.0
+    cnt_out[o] = 0
+    if v != 0.0 and di < ka:
+        return v * np.sqrt(node_factor(psi, ka, di, ka - di - 1))
+    return 0.0
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def bipartite_l3_direct(indptr, indices, t_indptr, t_indices, deg_in, deg_out, rows, psi,
                         n_chunks, out):
@@ -282,28 +323,14 @@ def bipartite_l3_direct(indptr, indices, t_indptr, t_indices, deg_in, deg_out, r
                                    cnt_in, touched, fac_in)
             for p in range(indptr[i], indptr[i + 1]):
                 a = indices[p]
-                n_reached = 0
-                for q in range(t_indptr[a], t_indptr[a + 1]):
-                    b = t_indices[q]
-                    gb = fac_in[b]
-                    if gb == 0.0:  # N(b) within N(i): b adds only to links of i
-                        continue
-                    for s in range(indptr[b], indptr[b + 1]):
-                        o = indices[s]
-                        if cnt_out[o] == 0:
-                            reached[n_reached] = o
-                            n_reached += 1
-                        cnt_out[o] += 1
-                        h[o] += gb
+                n_reached = _walk_through(a, indptr, indices, t_indptr, t_indices, fac_in, h,
+                                          cnt_out, reached)
                 ka = deg_out[a]
                 for t in range(n_reached):
                     o = reached[t]
-                    v = h[o]
-                    di = cnt_out[o]
-                    h[o] = 0.0
-                    cnt_out[o] = 0
-                    if v != 0.0 and di < ka:
-                        row[o] += v * np.sqrt(node_factor(psi, ka, di, ka - di - 1))
+                    x = _take_term(o, ka, psi, h, cnt_out)
+                    if x != 0.0:
+                        row[o] += x
             _zero_links(i, indptr, indices, row)
 
 
@@ -321,34 +348,19 @@ def _bipartite_row_sparse(i, indptr, indices, t_indptr, t_indices, deg_in, deg_o
     n_hit = 0
     for p in range(indptr[i], indptr[i + 1]):
         a = indices[p]
-        n_reached = 0
-        for q in range(t_indptr[a], t_indptr[a + 1]):
-            b = t_indices[q]
-            gb = fac_in[b]
-            if gb == 0.0:
-                continue
-            for s in range(indptr[b], indptr[b + 1]):
-                o = indices[s]
-                if cnt_out[o] == 0:
-                    reached[n_reached] = o
-                    n_reached += 1
-                cnt_out[o] += 1
-                h[o] += gb
+        n_reached = _walk_through(a, indptr, indices, t_indptr, t_indices, fac_in, h, cnt_out,
+                                  reached)
         ka = deg_out[a]
         for t in range(n_reached):
             o = reached[t]
-            v = h[o]
-            di = cnt_out[o]
-            h[o] = 0.0
-            cnt_out[o] = 0
-            if v != 0.0 and di < ka:
+            x = _take_term(o, ka, psi, h, cnt_out)
+            if x != 0.0:
                 if not seen[o]:
                     seen[o] = True
                     hit[n_hit] = o
                     n_hit += 1
-                acc[o] += v * np.sqrt(node_factor(psi, ka, di, ka - di - 1))
-    for p in range(indptr[i], indptr[i + 1]):
-        acc[indices[p]] = 0.0
+                acc[o] += x
+    _zero_links(i, indptr, indices, acc)
     return n_hit
 
 
