@@ -39,8 +39,9 @@ class _UsageError(Exception):
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     d = TrainConfig()
-    p.add_argument("--model", default=d.model, help="2fc, 3fc, 4fc, 2conv2fc, 6conv2fc or "
-                   "spikformer (default %(default)s; `chsnn models` describes them)")
+    p.add_argument("--model", default=d.model, help="2fc, 3fc, 4fc, 2conv2fc, 6conv2fc, "
+                   "spikformer or spikformer-4-384 (default %(default)s; `chsnn models` "
+                   "describes them)")
     p.add_argument("--dataset", default=d.dataset, help="mnist5k (embedded), fashion-mnist, "
                    "mnist, digits, cifar10, cifar100, nmnist, dvs-gesture, cifar10-dvs (these "
                    "five from --data-root), or a .npz file (default %(default)s)")
