@@ -186,3 +186,11 @@ def test_torchrun_end_to_end(tmp_path):
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode != 0
     assert p.stderr.count("chsnn: error: output directory") == 1
+    # the 2-process run resumed (extended to 2 epochs) by 2 processes through the command
+    resume = [*cmd[:cmd.index("train") + 1], "--resume", str(out), "--epochs", "2", "--no-plots"]
+    p = subprocess.run(resume, capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert p.stdout.count("resuming") == 1 and p.stdout.count("report: ") == 1
+    rep = json.loads((out / "report.json").read_text())
+    assert [e["world_size"] for e in rep["history"]] == [2, 2] and rep["epochs"] == 2
+    assert (out / "report.epochs-1.json").is_file()
