@@ -189,14 +189,15 @@ def _train(cfg: TrainConfig, out: Path, world: World, *, resume: bool, progress:
     if resume and execution is not None and execution != cfg.execution:
         cfg = cfg.replace(execution=execution)
         on_main(world, atomic.write_json, out / CONFIG, cfg.to_dict())
-    old_epochs = cfg.epochs
-    if resume and epochs is not None and epochs != cfg.epochs:
-        cfg = on_main(world, _change_length, out, cfg, epochs)
+    old_epochs, ck = cfg.epochs, None
+    if resume:
+        ck = on_main(world, load_checkpoint, out)  # rank 0 reads it; every rank restores it
+        if epochs is not None and epochs != cfg.epochs:
+            cfg = on_main(world, _change_length, out, cfg, epochs, int(ck["epoch"]))
     data = load_data(cfg)
     run = Run(cfg, data, _device(cfg.device, world), world)
     say = (log if main else None) or (lambda s: None)
     if resume:
-        ck = on_main(world, load_checkpoint, out)  # rank 0 reads it; every rank restores it
         if cfg.epochs != old_epochs:
             ck = _stretched(ck, old_epochs * run.steps_per_epoch,
                             cfg.epochs * run.steps_per_epoch, cfg.epochs)
@@ -237,18 +238,16 @@ def _train(cfg: TrainConfig, out: Path, world: World, *, resume: bool, progress:
     return report
 
 
-def _change_length(out: Path, cfg: TrainConfig, epochs: int) -> TrainConfig:
+def _change_length(out: Path, cfg: TrainConfig, epochs: int, done: int) -> TrainConfig:
     """The run in ``out`` set to ``epochs`` epochs (``config.json`` rewritten, a finished run's
-    report kept under another name); refused below the epochs it has finished."""
+    report kept under another name); refused below the ``done`` epochs it has finished."""
     try:
         new = cfg.replace(epochs=epochs)
     except ConfigError as exc:
         raise RunError(f"--epochs {epochs}: {exc}") from None
-    if (out / CHECKPOINT).is_file():
-        done = int(load_checkpoint(out)["epoch"])
-        if epochs < done:
-            raise RunError(f"{out} has finished {done} epochs; --epochs must be at least "
-                           f"{done}, got {epochs}")
+    if epochs < done:
+        raise RunError(f"{out} has finished {done} epochs; --epochs must be at least "
+                       f"{done}, got {epochs}")
     for name in ("report.json", "report.md"):
         if (out / name).is_file():
             stem, suffix = name.split(".")
