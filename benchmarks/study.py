@@ -379,8 +379,16 @@ def plot_curves(result: dict, path) -> Path:
     return save_figure(fig, path)
 
 
-def _load_best(path: str, methods, inherit: str | None) -> dict:
-    best = json.loads(Path(path).read_text())["best"]
+def _load_best(paths, methods, inherit: str | None) -> dict:
+    """The options each method runs at: its choice in the tuning studies ``paths`` (a later
+    study's choice replaces an earlier one's, e.g. a second stage tuning the update interval
+    on top of the first's learning rate), else ``inherit``'s."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    best = {}
+    for path in paths:
+        best.update(json.loads(Path(path).read_text())["best"])
+    path = ", ".join(str(p) for p in paths)
     fixed = {}
     for m in methods:
         name = TrainConfig(method=m).method
@@ -402,8 +410,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a TrainConfig field and its values (repeatable: the product is run)")
     p.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
                    help="a TrainConfig field shared by every run (repeatable)")
-    p.add_argument("--best-from", default=None, help="a tuning study's JSON: each method runs "
-                   "at the options chosen there")
+    p.add_argument("--best-from", action="append", default=None,
+                   help="a tuning study's JSON: each method runs at the options chosen there "
+                   "(repeatable: a later study's choice for a method replaces an earlier one's)")
     p.add_argument("--inherit", default=None, help="with --best-from: the method whose choice "
                    "methods without their own take (e.g. chsnn for its ablations)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default 2)")

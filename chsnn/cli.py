@@ -87,6 +87,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-test", type=int, default=None, help="test on a stratified subset")
     p.add_argument("--update-interval", type=int, default=None,
                    help="steps between topology updates (default one epoch)")
+    p.add_argument("--zeta", type=float, default=None, help="fraction of each layer's links "
+                   "a topology update removes and regrows, before its decay (default 0.3)")
     p.add_argument("--calibration-samples", type=int, default=d.calibration_samples)
     p.add_argument("--sscti-rule", default=d.sscti_rule, choices=("tiled", "per-neuron"),
                    help="SSCTI: the paper's tiled correlation profiles, or every hidden neuron "
@@ -142,7 +144,8 @@ def _config(args, method: str, seed: int) -> TrainConfig:
         epochs=TrainConfig().epochs if args.epochs is None else args.epochs,
         lr=args.lr, weight_decay=args.weight_decay, T=args.T, encoder=args.encoder,
         hidden=args.hidden, n_train=args.n_train, n_test=args.n_test,
-        update_interval=args.update_interval, calibration_samples=args.calibration_samples,
+        update_interval=args.update_interval, zeta=args.zeta,
+        calibration_samples=args.calibration_samples,
         energy_samples=args.energy_samples, device=args.device, val_fraction=args.val_fraction,
         optimizer=args.optimizer, momentum=args.momentum, lr_schedule=args.lr_schedule,
         warmup_epochs=args.warmup_epochs, execution=args.execution or "auto",

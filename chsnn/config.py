@@ -64,6 +64,8 @@ class TrainConfig:
     """Everything that defines a run of ``chsnn train``.
 
     ``update_interval`` defaults to one epoch (CHT's one topology update per epoch);
+    ``zeta`` is the fraction of each layer's links an update removes (and regrows), decayed
+    by the method's schedule (default :class:`chgraph.evolution.EvolutionSchedule`'s, 0.3);
     ``n_train`` / ``n_test`` take stratified subsets (the whole dataset when None);
     ``calibration_samples`` is the number of training samples whose spikes CH-SNN's SSCTI and
     SSWI see; ``energy_samples`` the number of test samples the synaptic operations are counted
@@ -104,6 +106,7 @@ class TrainConfig:
     n_train: int | None = None
     n_test: int | None = None
     update_interval: int | None = None
+    zeta: float | None = None
     calibration_samples: int = 512
     energy_samples: int = 1000
     device: str = "auto"
@@ -147,6 +150,11 @@ class TrainConfig:
             v = getattr(self, name)
             if v is not None:
                 set_(name, _int(name, v, 1))
+        if self.zeta is not None:
+            set_("zeta", _real("zeta", self.zeta, 0.0, 1.0, open_low=False))
+            if not get_method(self.method).evolves:
+                raise ConfigError(f"zeta sets how much of the topology an update replaces; "
+                                  f"method {self.method!r} does not evolve its topology")
         set_("calibration_samples", _int("calibration_samples", self.calibration_samples, 1))
         set_("energy_samples", _int("energy_samples", self.energy_samples, 1))
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):

@@ -306,7 +306,8 @@ class Run:
                 classifier=classifier, sscti=self.method.sscti, sswi=self.method.sswi,
                 sscti_rule=cfg.sscti_rule,
                 chains=chains, seed=[cfg.seed, 0x5EED], execution=self.execution,
-                **self.method.schedule)
+                **self.method.schedule,
+                **({} if cfg.zeta is None else {"zeta": cfg.zeta}))
         #: the module a training step runs: the model, or its DDP wrapper (built after the
         #: sparsifier, which replaces parameters in sparse execution)
         self.net = self.model

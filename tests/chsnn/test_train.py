@@ -154,6 +154,20 @@ def test_validation_split_is_stratified_disjoint_and_seeded():
     assert not np.array_equal(a.y_val, c.y_val)
 
 
+def test_zeta_sets_the_fraction_each_update_replaces(tmp_path):
+    def first_update(r):
+        evo = [e for h in r["history"] for e in h["evolution"]]
+        return evo[0]["zeta"], evo[0]["removed"]
+
+    zeta, removed = first_update(run(tmp_path, "z01", method="set", epochs=1, zeta=0.1,
+                                     update_interval=1))
+    default_zeta, default_removed = first_update(run(tmp_path, "z", method="set", epochs=1,
+                                                     update_interval=1))
+    assert 0 < zeta <= 0.1 < default_zeta <= 0.3 and 0 < removed < default_removed
+    with pytest.raises(ConfigError, match="does not evolve"):
+        tiny(method="static", zeta=0.1)
+
+
 def test_learning_rate_schedules_and_optimizers(tmp_path):
     from chsnn.loop import LRSchedule
 
@@ -220,6 +234,7 @@ def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
     ("val_fraction", 1.0, "val_fraction"), ("val_fraction", -0.1, "val_fraction"),
     ("optimizer", "lion", "optimizer"), ("lr_schedule", "step", "lr_schedule"),
     ("momentum", 1.0, "momentum"), ("warmup_epochs", 3, "warmup_epochs"),
+    ("zeta", 1.5, "zeta"), ("zeta", -0.1, "zeta"),
 ])
 def test_bad_configuration(field, value, match):
     with pytest.raises(ConfigError, match=match):
