@@ -93,6 +93,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sscti-rule", default=d.sscti_rule, choices=("tiled", "per-neuron"),
                    help="SSCTI: the paper's tiled correlation profiles, or every hidden neuron "
                    "its own top correlations among inputs that fire (default %(default)s)")
+    p.add_argument("--sswi-rule", default=d.sswi_rule, choices=("paper", "matched"),
+                   help="SSWI of the first layer: the paper's formula, or its draw rescaled per "
+                   "neuron to the input current of the layer's initialisation on the "
+                   "calibration data (default %(default)s)")
     p.add_argument("--energy-samples", type=int, default=d.energy_samples)
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N")
     p.add_argument("--precision", default=d.precision, choices=("fp32", "bf16"),
@@ -150,6 +154,7 @@ def _config(args, method: str, seed: int) -> TrainConfig:
         optimizer=args.optimizer, momentum=args.momentum, lr_schedule=args.lr_schedule,
         warmup_epochs=args.warmup_epochs, execution=args.execution or "auto",
         augment=args.augment, normalize=args.normalize, sscti_rule=args.sscti_rule,
+        sswi_rule=args.sswi_rule,
         precision=args.precision)
 
 

@@ -11,7 +11,7 @@ import dataclasses
 import math
 
 from chgraph import checks
-from chgraph.evolution import SSCTI_RULES
+from chgraph.evolution import SSCTI_RULES, SSWI_RULES
 
 from .data import DatasetError, dataset_spec
 from .methods import get_method
@@ -25,7 +25,8 @@ OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "linear")
 #: values of fields added after runs were first saved, for a config.json without them: such a
 #: run behaves as it did when it was written (no validation split)
-_LEGACY = {"val_fraction": 0.0, "execution": "masked", "sscti_rule": "tiled"}
+_LEGACY = {"val_fraction": 0.0, "execution": "masked", "sscti_rule": "tiled",
+           "sswi_rule": "paper"}
 #: how the sparse layers are stored and run (``snn_adapters.CHSNN(execution=...)``); "auto" is
 #: sparse on the CPU from AUTO_SPARSE_FROM sparsity on, where benchmarks/bench_training.py shows
 #: it faster (at 90 % the dense BLAS of the masked layer still wins), and masked on CUDA
@@ -87,7 +88,10 @@ class TrainConfig:
     standard deviation (direct encoding only: Poisson rates must stay in ``[0, 1]``).
 
     ``sscti_rule`` is the SSCTI rule of the methods that calibrate
-    (:func:`chgraph.evolution.sscti_topology`): ``tiled`` (the paper's) or ``per-neuron``.
+    (:func:`chgraph.evolution.sscti_topology`): ``tiled`` (the paper's) or ``per-neuron``;
+    ``sswi_rule`` their first layer's SSWI (:class:`snn_adapters.CHSNN`): ``paper`` or
+    ``matched`` (the paper's draw rescaled per neuron to the input current power of the
+    layer's initialisation on the calibration data).
     """
 
     method: str = "chsnn"
@@ -119,6 +123,7 @@ class TrainConfig:
     augment: bool = False
     normalize: bool = False
     sscti_rule: str = "tiled"
+    sswi_rule: str = "paper"
     precision: str = "fp32"
 
     def __post_init__(self) -> None:
@@ -172,7 +177,8 @@ class TrainConfig:
         if self.execution not in EXECUTIONS:
             raise ConfigError(f"execution must be one of {EXECUTIONS}, got {self.execution!r}")
         for name, allowed in (("optimizer", OPTIMIZERS), ("lr_schedule", LR_SCHEDULES),
-                              ("sscti_rule", SSCTI_RULES), ("precision", PRECISIONS)):
+                              ("sscti_rule", SSCTI_RULES), ("sswi_rule", SSWI_RULES),
+                              ("precision", PRECISIONS)):
             value = str(getattr(self, name)).strip().lower()
             if value not in allowed:
                 raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")

@@ -304,7 +304,7 @@ class Run:
                 self.model, self.optimizer, cfg.sparsity, cfg.epochs * self.steps_per_epoch,
                 update_interval=cfg.update_interval or self.steps_per_epoch,
                 classifier=classifier, sscti=self.method.sscti, sswi=self.method.sswi,
-                sscti_rule=cfg.sscti_rule,
+                sscti_rule=cfg.sscti_rule, sswi_rule=cfg.sswi_rule,
                 chains=chains, seed=[cfg.seed, 0x5EED], execution=self.execution,
                 **self.method.schedule,
                 **({} if cfg.zeta is None else {"zeta": cfg.zeta}))

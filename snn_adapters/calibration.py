@@ -15,7 +15,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from chgraph.evolution import normal_on_links, spike_correlation, sscti_topology, sswi_std
+from chgraph.evolution import (
+    current_power,
+    match_current,
+    normal_on_links,
+    spike_correlation,
+    sscti_topology,
+    sswi_std,
+)
 
 from .layers import layer_shape
 
@@ -112,7 +119,8 @@ class SpikeRecorder:
 
 def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: float, rng, *,
                       sscti: bool, sswi: bool, theta: float, classifier: str | None,
-                      sscti_rule: str = "tiled") -> dict:
+                      sscti_rule: str = "tiled", sswi_rule: str = "paper",
+                      weights: dict | None = None) -> dict:
     """The calibrated topology and weights of every sparse layer (docs/method.md, sections
     3.1-3.2), in the engine's terms: ``{name: (links, weights or None)}``.
 
@@ -121,7 +129,10 @@ def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: f
     ``links`` (their present links). With ``sswi`` every layer gets SSWI weights on its links
     (``first``: ``St`` = 1 - its input firing rate; ``classifier``: ``last``; else ``hidden``
     with threshold ``theta``), drawn from ``rng`` in link order; without, ``None`` (the
-    present weights stay, 0 on new links).
+    present weights stay, 0 on new links). With ``sswi_rule="matched"`` the first layer's
+    draw is then rescaled per neuron (:func:`~chgraph.evolution.match_current`) so that its
+    input current over the recorded rows has the mean power the present links and ``weights``
+    (the layer's initialisation) give on the same rows.
     """
     first = rec.order[0]
     rates = rec.rates
@@ -141,5 +152,17 @@ def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: f
                            st=1.0 - rates[first] if position == "first" else None,
                            theta=None if position == "first" else theta)
             w = normal_on_links(layer_links.size, std, rng)
+            if name == first and sswi_rule == "matched":
+                w = _matched(rec.first_layer_rows(), links[name], weights[name], layer_links, w,
+                             (n_in, n_out))
         out[name] = (layer_links, w)
     return out
+
+
+def _matched(rows, links, weights, new_links, new_weights, shape):
+    """``new_weights`` rescaled per neuron to the mean current power of ``links`` /
+    ``weights`` on ``rows``; unchanged when that power is 0 (inputs that never fire)."""
+    target = float(np.mean(current_power(rows, links, weights, shape)))
+    if target <= 0.0:
+        return new_weights
+    return match_current(rows, new_links, new_weights, shape, target)

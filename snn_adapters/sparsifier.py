@@ -38,6 +38,7 @@ from chgraph import BipartiteLayer, checks
 from chgraph.analysis import live_counts
 from chgraph.evolution import (
     SSCTI_RULES,
+    SSWI_RULES,
     EvolutionSchedule,
     evolve_links,
     n_links_for,
@@ -96,6 +97,12 @@ class CHSNN:
     sswi : bool
         Apply SSWI weights in :meth:`calibrate` (default True; False keeps the SWI weights of
         construction: the "without SSWI" ablation).
+    sswi_rule : {"paper", "matched"}
+        The first layer's SSWI: the paper's formula (default; ``St`` from the input firing
+        rate), or that draw rescaled per neuron so each neuron's input current over the
+        calibration data has the mean power the layer's initialisation gave
+        (:func:`~chgraph.evolution.match_current`): the drive stays what the network's own
+        neurons were set up for, with spikes or analog input and any threshold or leak.
     chains : list of list of str, optional
         The chains of sparse layers for percolation, each in forward order, covering every
         sparse layer once (default: inferred from the forward order, see the module
@@ -149,7 +156,7 @@ class CHSNN:
                  total_steps: int, *, update_interval: int | None = None, include=None,
                  exclude=None, sparse_classifier: bool = False, classifier: str | None = None,
                  theta: float = 1.0, sscti: bool = True, sswi: bool = True,
-                 sscti_rule: str = "tiled", chains=None,
+                 sscti_rule: str = "tiled", sswi_rule: str = "paper", chains=None,
                  seed=None, max_calibration_observations: int = 200_000,
                  execution: str = "masked", backend: str = "auto",
                  **schedule_options) -> None:
@@ -166,6 +173,7 @@ class CHSNN:
             raise ValueError(str(exc)) from None
         total_steps = checks.integer("total_steps", total_steps)
         checks.one_of("sscti_rule", sscti_rule, SSCTI_RULES)
+        checks.one_of("sswi_rule", sswi_rule, SSWI_RULES)
         checks.one_of("execution", execution, storage.EXECUTIONS)
         checks.one_of("backend", backend, BACKENDS)
         if execution == "sparse" and isinstance(
@@ -203,6 +211,7 @@ class CHSNN:
         self.theta = float(theta)
         self.sscti = bool(sscti)
         self.sscti_rule = sscti_rule
+        self.sswi_rule = sswi_rule
         self.sswi = bool(sswi)
         self.sparse_classifier = bool(sparse_classifier)
         self.classifier = classifier
@@ -555,20 +564,25 @@ class CHSNN:
             warnings.warn(f"CHSNN.calibrate(): layers {uncalled} were not called; they use "
                           "the hidden-layer SSWI", stacklevel=3)
         if not rec.binary:
+            how = ("SSWI matches the input current on them" if self.sswi_rule == "matched"
+                   else "St uses the non-zero fraction (sswi_rule='matched' measures the "
+                   "current instead)")
             warnings.warn(f"CHSNN.calibrate(): the input of {first!r} is not binary; SSCTI "
-                          "correlates the analog values and St uses the non-zero fraction",
-                          stacklevel=3)
+                          f"correlates the analog values and {how}", stacklevel=3)
         payload = None
         if rank() == 0:
             shapes = {n: storage.layer_shape_of(m) for n, m in self._layers.items()}
+            present = {n: storage.layer_links(m) for n, m in self._layers.items()}
             out = calibrated_layers(
-                rec, shapes, {n: storage.layer_links(m)[0] for n, m in self._layers.items()},
+                rec, shapes, {n: links for n, (links, _) in present.items()},
                 self.sparsity, self._rng, sscti=self.sscti, sswi=self.sswi, theta=self.theta,
-                classifier=self.classifier, sscti_rule=self.sscti_rule)
+                classifier=self.classifier, sscti_rule=self.sscti_rule,
+                sswi_rule=self.sswi_rule, weights={n: w for n, (_, w) in present.items()})
             payload = {"layers": out, "rng": self._rng.bit_generator.state,
                        "info": {"first_layer": first, "rates": rates, "binary": rec.binary,
                                 "observations": int(rec.n_observations), "theta": self.theta,
                                 "sscti": self.sscti, "sscti_rule": self.sscti_rule,
+                                "sswi_rule": self.sswi_rule,
                                 "sswi": self.sswi}}
         payload = share_from_rank0(payload)
         self._rng.bit_generator.state = payload["rng"]

@@ -25,7 +25,17 @@ from .init_topology import (
     spike_correlation,
     sscti_topology,
 )
-from .init_weights import normal_on_links, sswi, sswi_std, swi, swi_std, temporal_sparsity
+from .init_weights import (
+    SSWI_RULES,
+    current_power,
+    match_current,
+    normal_on_links,
+    sswi,
+    sswi_std,
+    swi,
+    swi_std,
+    temporal_sparsity,
+)
 from .percolation import percolate
 from .regrowth import regrow
 from .removal import REMOVAL_SCORES, keep_links, removal_scores, remove_links
@@ -42,6 +52,9 @@ __all__ = [
     "bipartite_small_world",
     "bipartite_scale_free",
     "temporal_sparsity",
+    "current_power",
+    "match_current",
+    "SSWI_RULES",
     "sswi_std",
     "sswi",
     "swi_std",

@@ -10,13 +10,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import sparse
 
 from .. import checks
 from ._util import as_mask, as_rng
 
-__all__ = ["temporal_sparsity", "sswi_std", "sswi", "swi_std", "swi", "normal_on_links"]
+__all__ = ["temporal_sparsity", "sswi_std", "sswi", "swi_std", "swi", "normal_on_links",
+           "current_power", "match_current", "SSWI_RULES"]
 
 POSITIONS = ("first", "hidden", "last")
+#: how calibration sets the first sparse layer's weights (docs/method.md, section 3.2): the
+#: paper's ``St`` formula, or that draw rescaled per neuron so its input current over the
+#: calibration data has the power the layer's own initialisation gave (:func:`match_current`)
+SSWI_RULES = ("paper", "matched")
 
 
 def temporal_sparsity(spikes) -> float:
@@ -143,3 +149,75 @@ def swi(mask, rng, *, dtype=np.float32) -> np.ndarray:
     m = as_mask(mask)
     n, s = _fan_in_and_sparsity(m)
     return _normal_on_links(m, swi_std(n, s), rng, dtype)
+
+
+def _links_and_weights(links, weights, shape) -> tuple[np.ndarray, np.ndarray, int, int]:
+    n_in, n_out = checks.layer_shape(shape)
+    flat = np.asarray(links)
+    if flat.ndim != 1 or not (flat.size == 0 or np.issubdtype(flat.dtype, np.integer)):
+        raise ValueError(f"links must be a 1-D array of flat indices, got {flat.dtype} "
+                         f"{flat.shape}")
+    flat = flat.astype(np.int64, copy=False)
+    if flat.size and (flat[0] < 0 or flat[-1] >= n_in * n_out or np.any(np.diff(flat) <= 0)):
+        raise ValueError(f"links must be strictly increasing flat indices in [0, {n_in * n_out})")
+    w = np.asarray(weights)
+    if w.shape != flat.shape or not np.issubdtype(w.dtype, np.floating):
+        raise ValueError(f"weights must be floats, one per link ({flat.size}), got {w.dtype} "
+                         f"{w.shape}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights has non-finite entries")
+    return flat, w, n_in, n_out
+
+
+def current_power(rows, links, weights, shape, *, chunk: int = 4096) -> np.ndarray:
+    """The mean square input current of every output of a layer over recorded inputs.
+
+    With ``x`` the rows (observations of the ``n_in`` inputs) and ``W`` the weights on the
+    links, the current of output ``o`` is ``I_o = sum_i x_i W[i, o]``; the result is
+    ``E[I_o^2]`` over the rows, float64, length ``n_out`` (computed in chunks of ``chunk``
+    rows, never ``rows x n_out`` at once).
+
+    >>> rows = np.array([[1.0, 0.0], [1.0, 1.0]])
+    >>> current_power(rows, [0, 3], np.array([2.0, 1.0]), (2, 2)).tolist()  # I_0 = 2 x_0
+    [4.0, 0.5]
+    """
+    x = np.asarray(rows)
+    flat, w, n_in, n_out = _links_and_weights(links, weights, shape)
+    if x.ndim != 2 or x.shape[1] != n_in or x.shape[0] == 0:
+        raise ValueError(f"rows must be (observations, {n_in}) with >= 1 row, got {x.shape}")
+    if not np.issubdtype(x.dtype, np.number) and x.dtype != np.bool_:
+        raise TypeError(f"rows must hold real numbers, got dtype {x.dtype}")
+    mat = sparse.csr_array((w.astype(np.float64), (flat // n_out, flat % n_out)),
+                           shape=(n_in, n_out))
+    chunk = checks.integer("chunk", chunk, low=1)
+    total = np.zeros(n_out)
+    for start in range(0, x.shape[0], chunk):
+        part = np.asarray(x[start:start + chunk], dtype=np.float64)
+        if not np.all(np.isfinite(part)):
+            raise ValueError("rows has non-finite entries")
+        cur = np.asarray(part @ mat)
+        total += np.einsum("ij,ij->j", cur, cur)
+    return total / x.shape[0]
+
+
+def match_current(rows, links, weights, shape, target: float) -> np.ndarray:
+    """Weights rescaled per output so that every output's mean square input current over
+    ``rows`` is ``target`` (docs/method.md, section 3.2, ``sswi_rule="matched"``).
+
+    Output ``o``'s weights are multiplied by ``sqrt(target / E[I_o^2])``
+    (:func:`current_power`); an output whose current is 0 on every row (no link, or inputs
+    that never fire) keeps its weights. The scaling keeps each neuron's pattern of weights and
+    sets the drive it receives from the data, whatever the inputs' coding (spikes or analog
+    values) and whichever inputs SSCTI gave it.
+
+    >>> rows = np.array([[1.0, 0.0], [1.0, 1.0]])
+    >>> match_current(rows, [0, 3], np.array([2.0, 1.0]), (2, 2), 1.0).round(4).tolist()
+    [1.0, 1.4142]
+    """
+    flat, w, _, n_out = _links_and_weights(links, weights, shape)
+    target = checks.real("target", target, 0.0, math.inf, open_low=True)
+    power = current_power(rows, flat, w, shape)
+    scale = np.ones(n_out)
+    live = power > 0
+    scale[live] = np.sqrt(target / power[live])
+    return (w * scale[flat % n_out]).astype(w.dtype, copy=False)

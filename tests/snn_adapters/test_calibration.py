@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from chgraph.evolution import (
+    current_power,
     n_links_for,
     spike_correlation,
     sscti_topology,
@@ -64,6 +65,43 @@ def test_multistep_calibration_gives_sscti_and_sswi():
     w2 = model.fc2.weight[model.fc2.weight_mask]
     assert float(w1.detach().std()) == pytest.approx(s1, rel=0.3)
     assert float(w2.detach().std()) == pytest.approx(s2, rel=0.3)
+
+
+@pytest.mark.parametrize("analog", [False, True])
+def test_matched_sswi_gives_every_driven_neuron_the_initial_mean_current(analog):
+    model, opt, sp = make(sswi_rule="matched", sscti_rule="per-neuron")
+    model(batch(99)[0])
+    links0 = np.flatnonzero(model.fc1.weight_mask.numpy().T)
+    w0 = model.fc1.weight.detach().numpy().T.ravel()[links0]
+    fc2 = model.fc2.weight.detach().clone()
+    g = torch.Generator().manual_seed(5)
+    xs = [batch(100 + i, rate=0.2)[0] for i in range(3)]
+    if analog:  # constant currents in [0, 1): the drive must still match
+        xs = [torch.rand(x.shape[1:], generator=g).expand(x.shape) * (x.sum(0) > 0)
+              for x in xs]
+    with sp.calibrate():
+        for x in xs:
+            model(x)
+    rows = torch.cat(xs).reshape(-1, N_IN).numpy()
+    shape = (N_IN, HIDDEN)
+    target = current_power(rows, links0, w0.astype(np.float64), shape).mean()
+    links = np.flatnonzero(model.fc1.weight_mask.numpy().T)
+    w = model.fc1.weight.detach().numpy().T.ravel()[links].astype(np.float64)
+    power = current_power(rows, links, w, shape)
+    assert np.all(power > 0)                      # per-neuron SSCTI: every neuron driven
+    np.testing.assert_allclose(power, target, rtol=1e-4)
+    assert sp.calibration["sswi_rule"] == "matched" and sp.calibration["binary"] is not analog
+    assert torch.all(model.fc1.weight[~model.fc1.weight_mask] == 0)
+    # later layers: the paper's hidden SSWI (their input is spikes, their drive the threshold)
+    assert not torch.equal(model.fc2.weight.detach(), fc2)
+    w2 = model.fc2.weight[model.fc2.weight_mask]
+    assert float(w2.detach().std()) == pytest.approx(sswi_std("hidden", HIDDEN, 0.9, theta=1.0),
+                                                     rel=0.3)
+
+
+def test_an_unknown_sswi_rule_is_refused():
+    with pytest.raises(ValueError, match="sswi_rule"):
+        make(sswi_rule="lsuv")
 
 
 def test_single_step_layout_and_theta():
