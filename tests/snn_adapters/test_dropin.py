@@ -54,3 +54,15 @@ def test_the_table_reports_both_gaps(tmp_path, capsys):
     text = table.read_text()
     assert "| torch | analog |" in text and "calibrate - no-calibrate" in text
     assert text.count("PASS") + text.count("MISS") == 2 + 1   # two verdicts + the summary
+
+
+def test_the_stage_diagnostic_reads_validation_data_and_pairs_the_gaps():
+    import dropin_stages
+
+    acc, std0 = dropin_stages.run("torch", "analog", "matched", 0, epochs=1, hidden=16, T=2)
+    assert 0.0 <= acc <= 1.0 and std0 > 0
+    lines = [{"fw": "torch", "input": "analog", "variant": v, "seed": s, "val": a}
+             for v, s, a in (("none", 0, 0.5), ("none", 1, 0.6), ("matched", 0, 0.55),
+                             ("matched", 1, 0.58))]
+    text = dropin_stages.summary(lines)
+    assert "matched - none: mean +1.50 points over 2 paired runs (worst -2.00)" in text
