@@ -65,48 +65,126 @@ def reverse_positions(indptr, indices):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _etri_part(indptr, indices, c, n_chunks, etri):
+    """``etri`` at the links of the nodes ``z = c, c + n_chunks, ...``."""
+    n = indptr.size - 1
+    mark = np.zeros(n, np.uint8)
+    for z in range(c, n, n_chunks):
+        for p in range(indptr[z], indptr[z + 1]):
+            mark[indices[p]] = 1
+        for p in range(indptr[z], indptr[z + 1]):
+            w = indices[p]
+            cnt = 0
+            for t in range(indptr[w], indptr[w + 1]):
+                cnt += mark[indices[t]]
+            etri[p] = cnt
+        for p in range(indptr[z], indptr[z + 1]):
+            mark[indices[p]] = 0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _tri_part(indptr, indices, rev, c, n_chunks, tri_ptr, tri_y, tri_pos):
+    """``tri_y``, ``tri_pos`` at the links of the nodes ``z = c, c + n_chunks, ...``."""
+    n = indptr.size - 1
+    mark = np.zeros(n, np.uint8)
+    for z in range(c, n, n_chunks):
+        for p in range(indptr[z], indptr[z + 1]):
+            mark[indices[p]] = 1
+        for p in range(indptr[z], indptr[z + 1]):
+            w = indices[p]
+            e = tri_ptr[p]
+            for t in range(indptr[w], indptr[w + 1]):
+                y = indices[t]
+                if mark[y]:
+                    tri_y[e] = y
+                    tri_pos[e] = rev[t]
+                    e += 1
+        for p in range(indptr[z], indptr[z + 1]):
+            mark[indices[p]] = 0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _code_part(indptr, indices, deg, psi, c, n_chunks, w_ptr, code, t_ptr, table):
+    """Codes and tables (:func:`wedge_codes`) of the nodes ``a = c, c + n_chunks, ...``."""
+    n = deg.size
+    cnt = np.zeros(n, np.int32)
+    adj = np.zeros(n, np.uint8)
+    for a in range(c, n, n_chunks):
+        ka = deg[a]
+        for d in range(ka):
+            table[t_ptr[a] + d] = np.sqrt(node_factor(psi, ka, d, ka - d - 1))
+        sentinel = np.uint16(ka + 1)
+        adj[a] = 1
+        for q in range(indptr[a], indptr[a + 1]):
+            b = indices[q]
+            adj[b] = 1
+            for s in range(indptr[b], indptr[b + 1]):
+                cnt[indices[s]] += 1
+        for q in range(indptr[a], indptr[a + 1]):
+            b = indices[q]
+            base = w_ptr[q] - indptr[b]
+            for s in range(indptr[b], indptr[b + 1]):
+                o = indices[s]
+                code[base + s] = sentinel if adj[o] else np.uint16(cnt[o])
+        for q in range(indptr[a], indptr[a + 1]):
+            b = indices[q]
+            adj[b] = 0
+            for s in range(indptr[b], indptr[b + 1]):
+                cnt[indices[s]] = 0
+        adj[a] = 0
+
+
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
+def _parts_parallel(g, rev, psi, n_chunks, part, out):
+    """Part ``part`` (0: ``etri``, 1: triangle lists, 2: wedge codes) of every chunk, one
+    chunk per thread; ``out``: the arrays it fills."""
+    indptr, indices, deg = g
+    for c in prange(n_chunks):
+        if part == 0:
+            _etri_part(indptr, indices, c, n_chunks, out[0])
+        elif part == 1:
+            _tri_part(indptr, indices, rev, c, n_chunks, out[1], out[2], out[3])
+        else:
+            _code_part(indptr, indices, deg, psi, c, n_chunks, out[4], out[5], out[6], out[7])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _parts(g, rev, psi, n_chunks, part, out):
+    """:func:`_parts_parallel`, serial when ``n_chunks`` is 1 (no thread launch)."""
+    if n_chunks > 1:
+        _parts_parallel(g, rev, psi, n_chunks, part, out)
+        return
+    indptr, indices, deg = g
+    if part == 0:
+        _etri_part(indptr, indices, 0, 1, out[0])
+    elif part == 1:
+        _tri_part(indptr, indices, rev, 0, 1, out[1], out[2], out[3])
+    else:
+        _code_part(indptr, indices, deg, psi, 0, 1, out[4], out[5], out[6], out[7])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def triangle_lists(indptr, indices, rev, n_chunks):
     """Per link position ``p`` (``z -> w``): ``etri[p] = C[z, w]`` and the list of the
     triangles' third nodes ``y`` (``tri_y``) with the position of ``w`` in the list of ``y``
-    (``tri_pos``), at ``tri_ptr[p]:tri_ptr[p + 1]``. ``sum k^2`` work, two passes, serial
-    (cheaper than the paths; a thread launch costs more on small graphs)."""
-    n = indptr.size - 1
+    (``tri_pos``), at ``tri_ptr[p]:tri_ptr[p + 1]``. ``sum k^2`` work, two passes, over
+    ``n_chunks`` interleaved sets of nodes ``z``, one thread each (every entry is computed
+    by one thread, the same whatever the count; 1: serial, for small graphs, where a thread
+    launch costs more)."""
     nnz = indices.size
+    deg = indptr[1:] - indptr[:-1]
     etri = np.zeros(nnz, np.int32)
-    for c in range(n_chunks):
-        mark = np.zeros(n, np.uint8)
-        for z in range(c, n, n_chunks):
-            for p in range(indptr[z], indptr[z + 1]):
-                mark[indices[p]] = 1
-            for p in range(indptr[z], indptr[z + 1]):
-                w = indices[p]
-                cnt = 0
-                for t in range(indptr[w], indptr[w + 1]):
-                    cnt += mark[indices[t]]
-                etri[p] = cnt
-            for p in range(indptr[z], indptr[z + 1]):
-                mark[indices[p]] = 0
+    out = (etri, np.zeros(1, np.int64), np.zeros(1, np.int32), np.zeros(1, np.int64),
+           np.zeros(1, np.int64), np.zeros(1, np.uint16), np.zeros(1, np.int64),
+           np.zeros(1, np.float64))
+    _parts((indptr, indices, deg), rev, 0, n_chunks, 0, out)
     tri_ptr = np.zeros(nnz + 1, np.int64)
     for p in range(nnz):
         tri_ptr[p + 1] = tri_ptr[p] + etri[p]
     tri_y = np.empty(tri_ptr[nnz], np.int32)
     tri_pos = np.empty(tri_ptr[nnz], np.int64)
-    for c in range(n_chunks):
-        mark = np.zeros(n, np.uint8)
-        for z in range(c, n, n_chunks):
-            for p in range(indptr[z], indptr[z + 1]):
-                mark[indices[p]] = 1
-            for p in range(indptr[z], indptr[z + 1]):
-                w = indices[p]
-                e = tri_ptr[p]
-                for t in range(indptr[w], indptr[w + 1]):
-                    y = indices[t]
-                    if mark[y]:
-                        tri_y[e] = y
-                        tri_pos[e] = rev[t]
-                        e += 1
-            for p in range(indptr[z], indptr[z + 1]):
-                mark[indices[p]] = 0
+    out = (etri, tri_ptr, tri_y, tri_pos) + out[4:]
+    _parts((indptr, indices, deg), rev, 0, n_chunks, 1, out)
     return etri, tri_ptr, tri_y, tri_pos
 
 
@@ -119,7 +197,7 @@ def wedge_codes(indptr, indices, deg, psi, n_chunks):
     neighbour of ``a`` (then ``a`` is a common neighbour of the seeds: handled apart).
     ``table[t_ptr[a] + d] = sqrt(psi(k_a, d, k_a - d - 1))`` for ``d < k_a``, 0 for
     ``d = k_a`` and for the sentinel ``k_a + 1``. Sizes: ``sum_b k_b^2`` codes (uint16),
-    ``sum_a (k_a + 2)`` table entries.
+    ``sum_a (k_a + 2)`` table entries. Threads as in :func:`triangle_lists`.
     """
     n = deg.size
     nnz = indices.size
@@ -131,32 +209,9 @@ def wedge_codes(indptr, indices, deg, psi, n_chunks):
         t_ptr[a + 1] = t_ptr[a] + deg[a] + 2
     table = np.zeros(t_ptr[n], np.float64)
     code = np.empty(w_ptr[nnz], np.uint16)
-    for c in range(n_chunks):
-        cnt = np.zeros(n, np.int32)
-        adj = np.zeros(n, np.uint8)
-        for a in range(c, n, n_chunks):
-            ka = deg[a]
-            for d in range(ka):
-                table[t_ptr[a] + d] = np.sqrt(node_factor(psi, ka, d, ka - d - 1))
-            sentinel = np.uint16(ka + 1)
-            adj[a] = 1
-            for q in range(indptr[a], indptr[a + 1]):
-                b = indices[q]
-                adj[b] = 1
-                for s in range(indptr[b], indptr[b + 1]):
-                    cnt[indices[s]] += 1
-            for q in range(indptr[a], indptr[a + 1]):
-                b = indices[q]
-                base = w_ptr[q] - indptr[b]
-                for s in range(indptr[b], indptr[b + 1]):
-                    o = indices[s]
-                    code[base + s] = sentinel if adj[o] else np.uint16(cnt[o])
-            for q in range(indptr[a], indptr[a + 1]):
-                b = indices[q]
-                adj[b] = 0
-                for s in range(indptr[b], indptr[b + 1]):
-                    cnt[indices[s]] = 0
-            adj[a] = 0
+    out = (np.zeros(1, np.int32), np.zeros(1, np.int64), np.zeros(1, np.int32),
+           np.zeros(1, np.int64), w_ptr, code, t_ptr, table)
+    _parts((indptr, indices, deg), np.zeros(1, np.int64), psi, n_chunks, 2, out)
     return w_ptr, code, t_ptr, table
 
 
@@ -180,12 +235,15 @@ def _first_above(indices, lo_pos, hi_pos, lo):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _touch(touched, mark, nt, o):
-    """Append ``o`` to ``touched[:nt]`` unless marked (no branch); returns the new count."""
+def _add(row, touched, nt, o, x):
+    """``row[o] += x``, appending ``o`` to ``touched[:nt]`` when the entry turns from 0 to
+    nonzero (no branch); returns the new count. Every term is >= 0, so an entry turns nonzero
+    once per seed: ``o`` is listed at most once, and an entry left 0 need not be listed."""
+    old = row[o]
+    new = old + x
+    row[o] = new
     touched[nt] = o
-    nt += 1 - mark[o]
-    mark[o] = 1
-    return nt
+    return nt + ((old == 0.0) & (new != 0.0))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -260,7 +318,7 @@ def _a_wedge(i, a, lo, psi, g, w, s, row, nt):
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
     w_ptr, code, t_ptr, table = w
     in_i, cnt_i, G, mode, F, bstart = s[0], s[1], s[3], s[4], s[5], s[20]
-    touched, mark = s[21], s[22]
+    touched = s[21]
     tab = table[t_ptr[a]:t_ptr[a + 1]]
     for q in range(indptr[a], indptr[a + 1]):
         b = indices[q]
@@ -278,14 +336,12 @@ def _a_wedge(i, a, lo, psi, g, w, s, row, nt):
             gb = G[b]
             for t in range(s1 - start):
                 o = np.uint32(nodes[t])
-                nt = _touch(touched, mark, nt, o)
-                row[o] += gb * tab[np.uint32(codes[t])]
+                nt = _add(row, touched, nt, o, gb * tab[np.uint32(codes[t])])
         else:
             fb = F[start:s1]
             for t in range(s1 - start):
                 o = np.uint32(nodes[t])
-                nt = _touch(touched, mark, nt, o)
-                row[o] += fb[t] * tab[np.uint32(codes[t])]
+                nt = _add(row, touched, nt, o, fb[t] * tab[np.uint32(codes[t])])
     ka = deg[a]
     ca = cnt_i[a]
     for pp in range(_first_above(indices, indptr[a], indptr[a + 1], lo), indptr[a + 1]):
@@ -306,8 +362,7 @@ def _a_wedge(i, a, lo, psi, g, w, s, row, nt):
                 acc += G[y]
             elif m == PER_O:
                 acc += F[tri_pos[e]]
-        nt = _touch(touched, mark, nt, o)
-        row[o] += fa * acc
+        nt = _add(row, touched, nt, o, fa * acc)
     return nt
 
 
@@ -386,8 +441,7 @@ def _a_direct(i, a, lo, psi, special, g, w, s, row, nt):
             fa = np.sqrt(node_factor(psi, ka, di, ka - di - 1))
         else:
             fa = table[tb + c]
-        nt = _touch(s[21], s[22], nt, o)
-        row[o] += v * fa
+        nt = _add(row, s[21], nt, o, v * fa)
     return nt
 
 
@@ -397,13 +451,13 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
 
     Entries at ``i`` and at the neighbours of ``i`` may receive garbage: callers skip them.
     Returns ``(nw, nt)``: the number of nodes in ``walk`` (for :func:`seed_reset`) and in
-    ``touched`` (scratch ``s[21]``): every entry of ``row`` written is at one of
-    ``touched[:nt]``, listed once (and marked in ``s[22]``); callers zero ``row`` and the
-    marks there (:func:`_clear_touched`), so the work follows the paths, never ``n``.
+    ``touched`` (scratch ``s[21]``): every nonzero entry of ``row`` is at one of
+    ``touched[:nt]``, listed once (:func:`_add`); callers zero ``row`` there
+    (:func:`_clear_touched`), so the work follows the paths, never ``n``.
     """
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
     in_i, cnt_i, walk, bstart = s[0], s[1], s[2], s[20]
-    touched, mark = s[21], s[22]
+    touched = s[21]
     p0 = indptr[i]
     p1 = indptr[i + 1]
     for p in range(p0, p1):
@@ -422,8 +476,7 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
                 if o == i or in_i[o]:
                     continue
                 di = _n_in(tri_ptr, tri_y, tri_ptr[pp], tri_ptr[pp + 1], in_i)
-                nt = _touch(touched, mark, nt, o)
-                row[o] += node_factor(psi, kz, di, kz - di - 2)
+                nt = _add(row, touched, nt, o, node_factor(psi, kz, di, kz - di - 2))
         return nw, nt
     for p in range(p0, p1):
         a = indices[p]
@@ -447,11 +500,9 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _clear_touched(nt, s, row):
-    touched, mark = s[21], s[22]
+    touched = s[21]
     for t in range(nt):
-        o = touched[t]
-        row[o] = 0.0
-        mark[o] = 0
+        row[touched[t]] = 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -482,7 +533,7 @@ def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
             (n, f8), (n, i4), (n, i4), (n, i4), (n, i4),  # h cnt t3 reached X
             (n, i8), (n, i8), (n, i8), (1, i8), (16, i8),  # stamp_a stamp_y nb_y (unused) ctr
             (n, f8), (n, f8), (n, f8), (n, i4),  # row buf_v buf_s buf_o
-            (n, i8), (n + 1, i4), (n, u1)]  # bstart touched mark
+            (n, i8), (n + 1, i4), (1, u1)]  # bstart touched (unused)
     return tuple(np.zeros((n_chunks, max(size, 1)), dtype) for size, dtype in spec)
 
 
@@ -500,7 +551,7 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
     n_chunks = sc[0].shape[0]
     for c in prange(n_chunks):
         s = _chunk(sc, c)
-        in_i, row, touched, mark = s[0], s[16], s[21], s[22]
+        in_i, row, touched = s[0], s[16], s[21]
         for r in range(c, rows.size, n_chunks):
             i = rows[r]
             lo = i if upper else -1
@@ -508,7 +559,6 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
             dest = out[lab[i]] if whole else out[r]
             for t in range(nt):
                 o = np.uint32(touched[t])
-                mark[o] = 0
                 v = row[o]
                 row[o] = 0.0
                 if v != 0.0 and o != i and in_i[o] == 0:
@@ -588,18 +638,17 @@ def sample_key(key0, flat, score):
 @njit(cache=True, nogil=True, error_model="numpy")
 def _collect(i, nt, n, row_ok, col_ok, sample, key0, lab, s, row):
     """Move the positive candidates of seed ``i`` (at ``touched[:nt]``, see
-    :func:`seed_scores`) from ``row`` into ``buf_*``, zeroing ``row`` and the marks. The pair
+    :func:`seed_scores`) from ``row`` into ``buf_*``, zeroing ``row``. The pair
     ``{i, o}`` is kept when ``o`` is allowed and, if the pair is also reached from ``o``'s
     side (both ends allowed as seed and as other end), ``i < o``. ``buf_o`` receives
     ``lab[o]``."""
-    in_i, touched, mark = s[0], s[21], s[22]
+    in_i, touched = s[0], s[21]
     buf_v, buf_s, buf_o = s[17], s[18], s[19]
     i_col = col_ok[i]
     li = lab[i]
     m = 0
     for t in range(nt):
         o = np.uint32(touched[t])
-        mark[o] = 0
         v = row[o]
         row[o] = 0.0
         if v == 0.0 or o == i or in_i[o] or not col_ok[o]:
@@ -741,7 +790,7 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
         masked |= (row_ok[o] == 0) | (col_ok[o] == 0)
     for c in prange(n_chunks):
         s = _chunk(sc, c)
-        in_i, row, touched, mark = s[0], s[16], s[21], s[22]
+        in_i, row, touched = s[0], s[16], s[21]
         bv, bf, bs = hv[c], hf[c], hs[c]
         tv = tau
         tf = _FLAT_MAX
@@ -755,7 +804,6 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
             npos = 0
             for t in range(nt):
                 o = np.uint32(touched[t])
-                mark[o] = 0
                 v = row[o]
                 row[o] = 0.0
                 # branch-free test of the common case: a positive candidate, counted; most

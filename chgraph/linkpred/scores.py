@@ -385,7 +385,7 @@ class UnipartiteScorer:
         self._deg = np.diff(self._indptr)
         psi = predictor.psi
         rev = _ukernels.reverse_positions(self._indptr, self._indices)
-        n_chunks = 1  # serial precomputation (see triangle_lists)
+        n_chunks = _precompute_chunks(self._deg)
         etri, tri_ptr, tri_y, tri_pos = _ukernels.triangle_lists(
             self._indptr, self._indices, rev, n_chunks)
         self._g = (self._indptr, self._indices, self._deg, etri, tri_ptr, tri_y, tri_pos)
@@ -557,6 +557,21 @@ class UnipartiteScorer:
         if self.strategy == "pairwise":
             return seeds
         return seeds[np.argsort(-self._inv[seeds], kind="stable")]
+
+
+#: Least precomputation work (``sum k^2``) run on all threads: below it a thread launch costs
+#: more than it saves.
+PRECOMPUTE_PARALLEL_WORK = 2e6
+
+
+def _precompute_chunks(deg: np.ndarray) -> int:
+    """Threads of the precomputation (``triangle_lists``, ``wedge_codes``): all of them once
+    its work ``sum k^2`` reaches :data:`PRECOMPUTE_PARALLEL_WORK`, else 1. The results do
+    not depend on it."""
+    import numba
+
+    k = deg.astype(np.float64)
+    return numba.get_num_threads() if float(k @ k) >= PRECOMPUTE_PARALLEL_WORK else 1
 
 
 def _plan_unipartite(deg: np.ndarray, indptr: np.ndarray, indices: np.ndarray,

@@ -97,6 +97,23 @@ def test_thread_count_does_not_change_a_bit(method, rule):
         assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("n_chunks", [2, 3, 7])
+def test_precomputation_chunks_do_not_change_a_bit(n_chunks):
+    """The triangle lists and wedge codes, split over threads (as on large graphs), are the
+    serial ones."""
+    from chgraph.linkpred import _unipartite_kernels as uk
+
+    s = scorer(random_graph("clustered", 150, seed=5), "CH3-L3", strategy="wedge")
+    ip, ix, deg = s._indptr, s._indices, s._deg
+    rev = uk.reverse_positions(ip, ix)
+    serial = uk.triangle_lists(ip, ix, rev, 1) + uk.wedge_codes(ip, ix, deg, s.predictor.psi, 1)
+    split = (uk.triangle_lists(ip, ix, rev, n_chunks)
+             + uk.wedge_codes(ip, ix, deg, s.predictor.psi, n_chunks))
+    for a, b in zip(serial, split, strict=True):
+        assert np.array_equal(a, b)
+    assert np.array_equal(serial[0], s._g[3]) and np.array_equal(serial[5], s._w[1])
+
+
 @given(A=graphs(max_nodes=9), method=st.sampled_from(("CH3-L3", "CN-L2")),
        data=st.data())
 def test_pairs_any_order(A, method, data):
