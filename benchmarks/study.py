@@ -380,14 +380,18 @@ def plot_curves(result: dict, path) -> Path:
 
 
 def _load_best(paths, methods, inherit: str | None) -> dict:
-    """The options each method runs at: its choice in the tuning studies ``paths`` (a later
-    study's choice replaces an earlier one's, e.g. a second stage tuning the update interval
-    on top of the first's learning rate), else ``inherit``'s."""
+    """The options each method runs at: of every option set the tuning studies ``paths``
+    chose for it, the one with the best validation accuracy (e.g. a second stage tuning the
+    update interval next to the first's learning rate; studies of one dataset share its
+    validation split); else ``inherit``'s."""
     if isinstance(paths, str | Path):
         paths = [paths]
-    best = {}
+    best: dict = {}
     for path in paths:
-        best.update(json.loads(Path(path).read_text())["best"])
+        for method, choice in json.loads(Path(path).read_text())["best"].items():
+            if method not in best or choice["val_accuracy_mean"] > \
+                    best[method]["val_accuracy_mean"]:
+                best[method] = choice
     path = ", ".join(str(p) for p in paths)
     fixed = {}
     for m in methods:
@@ -412,7 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a TrainConfig field shared by every run (repeatable)")
     p.add_argument("--best-from", action="append", default=None,
                    help="a tuning study's JSON: each method runs at the options chosen there "
-                   "(repeatable: a later study's choice for a method replaces an earlier one's)")
+                   "(repeatable: the choice with the best validation accuracy of them all)")
     p.add_argument("--inherit", default=None, help="with --best-from: the method whose choice "
                    "methods without their own take (e.g. chsnn for its ablations)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default 2)")

@@ -75,18 +75,22 @@ def test_bad_options_are_refused_before_anything_runs(tmp_path, capsys):
     assert not any(tmp_path.iterdir())
 
 
-def test_a_later_tuning_study_refines_an_earlier_ones_choice(tmp_path):
+def test_several_tuning_studies_give_each_method_its_best_choice(tmp_path):
     first, second = tmp_path / "tune.json", tmp_path / "tune2.json"
+
+    def choice(val, **options):
+        return {"options": options, "val_accuracy_mean": val}
+
     first.write_text(json.dumps({"best": {
-        "dense": {"options": {"lr": 0.003}}, "set": {"options": {"lr": 0.01}},
-        "chsnn": {"options": {"lr": 0.01}}}}))
+        "dense": choice(0.9, lr=0.003), "set": choice(0.8, lr=0.01),
+        "chsnn": choice(0.8, lr=0.01)}}))
     second.write_text(json.dumps({"best": {
-        "set": {"options": {"lr": 0.01, "zeta": 0.1}},
-        "chsnn": {"options": {"lr": 0.01, "zeta": 0.5, "update_interval": 10}}}}))
+        "set": choice(0.79, lr=0.01, zeta=0.1),
+        "chsnn": choice(0.81, lr=0.01, zeta=0.5, update_interval=10)}}))
     fixed = study._load_best([first, second], ["dense", "set", "chsnn-no-ch"], "chsnn")
-    assert fixed == {"dense": {"lr": 0.003}, "set": {"lr": 0.01, "zeta": 0.1},
+    assert fixed == {"dense": {"lr": 0.003}, "set": {"lr": 0.01},      # the first was better
                      "chsnn-no-ch": {"lr": 0.01, "zeta": 0.5, "update_interval": 10}}
-    assert study._load_best(str(first), ["set"], None) == {"set": {"lr": 0.01}}
+    assert study._load_best(str(second), ["set"], None) == {"set": {"lr": 0.01, "zeta": 0.1}}
     with pytest.raises(study.ConfigError, match="no tuned options for 'static'"):
         study._load_best([first, second], ["static"], None)
 
