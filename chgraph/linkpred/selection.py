@@ -82,9 +82,9 @@ def top_k_links(matrix, k: int, method: str = "CH3-L3", *, bipartite: bool = Tru
         "stream" are the same there), seed by seed: only the pairs joined by a path are
         enumerated (they are the positive-score candidates), so time follows the paths, and
         memory is ``O(n + m)`` per thread plus ``O(k)``: each thread keeps the best ``k``
-        candidates of its seeds behind a running threshold (``ties="all"`` lists the k-th
-        score's ties seed by seed). All engines are exact; for one seed they draw different
-        samples.
+        candidates of its seeds behind a running threshold (``ties="all"``: a second pass
+        with the k-th score as the threshold keeps its ties too). All engines are exact;
+        for one seed they draw different samples.
     progress : callable, optional
         Called as ``progress(done, total)`` after each block of seeds or rows (e.g. to draw a
         progress bar).
@@ -589,14 +589,13 @@ def _unipartite_candidates(graph, allowed_rows, allowed_cols) -> int:
     return pairs - int(np.sum(_pair_allowed(R, C, u, v)))
 
 
-def _unipartite_blocks(stream, cap: int, tau, key0=None, progress=None, per_seed=False):
+def _unipartite_blocks(stream, cap: int, tau, key0=None, progress=None, complete=False):
     """Yield ``(flat, value, score, n_positive)`` per block of seeds: the best ``cap``
     candidates of the block (:meth:`UnipartiteScorer.select_best`; the seeds go hubs first,
-    whose pairs score highest, so the threshold rises early), or with ``per_seed`` the best
-    ``cap`` of each seed (:meth:`UnipartiteScorer.select`); ``tau()`` gives the current
-    threshold."""
-    import numba
-
+    whose pairs score highest, so the threshold rises early); ``tau()`` gives the current
+    threshold. With ``complete``, every candidate of the block with value >= ``tau()``: a
+    block whose result may have been cut at ``cap`` (as many as ``cap`` came back) is scored
+    again with 4 times the cap."""
     R, C = _masks(stream)
     n = stream.n_cols
     upper = stream.allowed_rows is None and stream.allowed_cols is None
@@ -604,19 +603,18 @@ def _unipartite_blocks(stream, cap: int, tau, key0=None, progress=None, per_seed
         np.flatnonzero(R).astype(np.int64)
     row_ok, col_ok = R.astype(np.uint8), C.astype(np.uint8)
     cap = max(1, int(cap))
-    threads = numba.get_num_threads()
-    if per_seed:
-        cap = min(cap, n)  # a seed has fewer than n candidates
-        select = stream.scorer.select
-        per = max(2 * threads, BLOCK_ENTRIES // cap)
-        starts = np.unique(np.append(np.arange(0, seeds.size, per), seeds.size))
-    else:
-        select = stream.scorer.select_best
-        seeds = stream.scorer.seed_order(seeds)
-        starts = _work_blocks(stream.graph.csr, seeds)
+    select = stream.scorer.select_best
+    seeds = stream.scorer.seed_order(seeds)
+    starts = _work_blocks(stream.graph.csr, seeds)
     for start, stop in zip(starts[:-1], starts[1:], strict=True):
-        yield select(seeds[start:stop], cap, tau(), upper=upper, row_ok=row_ok, col_ok=col_ok,
-                     key0=key0)
+        block_cap = cap
+        while True:
+            got = select(seeds[start:stop], block_cap, tau(), upper=upper, row_ok=row_ok,
+                         col_ok=col_ok, key0=key0)
+            if not complete or got[0].size < block_cap:
+                break
+            block_cap *= 4
+        yield got
         if progress is not None:
             progress(int(stop), seeds.size)
 
@@ -666,8 +664,12 @@ def _zero_candidates(stream, need: int | None, exclude: np.ndarray) -> np.ndarra
     return np.concatenate(out) if out else np.empty(0, np.int64)
 
 
+#: Least cap per block of the second pass of ``ties="all"`` on unipartite graphs (a block
+#: with more candidates at or above the k-th score is scored again with 4 times the cap).
+TIES_MIN_CAP = 1024
+
+
 def _unipartite_top_k(stream, k: int, ties: str, progress):
-    n = stream.n_cols
     best = StreamingTopK(k)
     n_pos = 0
 
@@ -683,9 +685,10 @@ def _unipartite_top_k(stream, k: int, ties: str, progress):
         flat = np.concatenate([flat, zero])
         vals = np.concatenate([vals, np.zeros(zero.size)])
     elif ties == "all" and k:
-        kth = vals[-1]
+        kth = vals[-1]  # every candidate >= kth, block by block (k and its ties at least)
         parts_f, parts_v = [], []
-        for f, v, _, _ in _unipartite_blocks(stream, n, lambda: kth, per_seed=True):
+        for f, v, _, _ in _unipartite_blocks(stream, max(k, TIES_MIN_CAP), lambda: kth,
+                                             complete=True):
             parts_f.append(f)
             parts_v.append(v)
         flat, vals = np.concatenate(parts_f), np.concatenate(parts_v)

@@ -183,3 +183,38 @@ def test_top_k_beyond_n_equals_link_scores_order(name, threads):
             assert np.array_equal(s, L[r, c])
     finally:
         numba.set_num_threads(old)
+
+
+@settings(deadline=None, max_examples=30)
+@given(n=st.integers(5, 60), seed=st.integers(0, 10**6),
+       method=st.sampled_from(("CN-L3", "CN-L2")), k=st.integers(1, 40),
+       rows=st.none() | st.integers(0, 2**20), min_cap=st.sampled_from((1, 3, 1024)))
+def test_ties_all_equals_every_candidate_at_or_above_the_kth(n, seed, method, k, rows, min_cap):
+    """ties="all": the k best and every candidate tied with the k-th, (score descending, then
+    (u, v)). Integer CN scores (exact in any order) tie a lot; small caps make blocks be
+    scored again with a larger one."""
+    from chgraph.linkpred import selection
+
+    A = random_graph("clustered" if seed % 2 else "er", n, seed)
+    R = None if rows is None else as_mask(rows, n)
+    mask = allowed_reference(A, R, None)
+    k = min(k, int(mask.sum()))
+    if k == 0:
+        return
+    S = oracle.unipartite_scores(A, method)
+    rr, cc = np.nonzero(mask)
+    order = np.lexsort((cc, rr, -S[rr, cc]))
+    kth = S[rr[order[k - 1]], cc[order[k - 1]]]
+    old = selection.TIES_MIN_CAP
+    try:
+        selection.TIES_MIN_CAP = min_cap
+        r, c, s = chgraph.top_k_links(A, k, method, bipartite=False, allowed_rows=R,
+                                      ties="all")
+    finally:
+        selection.TIES_MIN_CAP = old
+    if kth > 0:
+        keep = order[S[rr[order], cc[order]] >= kth]
+        assert np.array_equal(r, rr[keep]) and np.array_equal(c, cc[keep])
+        assert np.array_equal(s, S[rr[keep], cc[keep]])
+    else:  # every positive candidate, then every zero-score one, in (u, v) order
+        assert r.size == mask.sum()
