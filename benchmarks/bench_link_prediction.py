@@ -25,7 +25,9 @@ the dense ``link_scores`` time and paths per second (up to 10,000 nodes), the ra
 former pairwise kernel and against ``networkx.resource_allocation_index`` (L2), and the time and
 peak memory of ``top_k_links`` (top-100, top-1000 from 100,000 nodes; every pair is scored once,
 so W / time is the rate of exact scores without an n x n output) with the ratio against the
-per-seed selection it replaced (up to 20,000 nodes), all in one run.
+per-seed selection it replaced (up to 20,000 nodes), all in one run. Below the targets it
+prints why each miss happens, from the same run's figures (the time to write an n x n array
+once; paths per 2-walk).
 """
 
 from __future__ import annotations
@@ -724,6 +726,27 @@ def make_graph(case: GraphCase):
     return G, chgraph.Graph.from_networkx(G)
 
 
+def graph_walks(g) -> float:
+    """Ordered 2-walks ``sum_a k_a^2`` (``i - a - b`` over every seed ``i``): how many 2-hop
+    steps the seeds take before their paths, one random access each."""
+    k = g.degrees().astype(np.float64)
+    return float(k @ k)
+
+
+def output_floor(n: int) -> float:
+    """Seconds to allocate and write once a fresh ``n x n`` float64 array (the better of two):
+    what ``link_scores`` spends on its output alone, before any path."""
+    best = np.inf
+    for _ in range(2):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = np.zeros((n, n))
+        out.fill(1.0)
+        best = min(best, time.perf_counter() - t0)
+        del out
+    return best
+
+
 def graph_paths(g) -> float:
     """Ordered L3 paths ``W = sum over ordered links (a, b) of (k_a - 1)(k_b - 1)`` (each
     unordered path i-a-b-o counted from both seeds, as a full score matrix visits it)."""
@@ -738,6 +761,7 @@ class GraphResult:
     n_nodes: int
     n_links: int
     paths: float
+    walks: float
     strategy: str
     prepare_seconds: float
     scores_seconds: float | None
@@ -746,6 +770,7 @@ class GraphResult:
     old_scores_seconds: float | None
     speedup_vs_old: float | None
     scores_first_seconds: float | None
+    output_floor_seconds: float | None
     top_k: int
     top_k_seconds: float
     top_k_first_seconds: float
@@ -788,7 +813,7 @@ def bench_graph(case: GraphCase) -> GraphResult:
     strategy = UnipartiteScorer(g, chgraph.PREDICTORS[METHOD], 0).strategy
     prepare = time.perf_counter() - t0
     k = min(1000 if n >= 100000 else 100, n * (n - 1) // 2 - g.n_links)
-    scores_s = first_s = rss = old_s = ra_s = nx_s = old_top_s = None
+    scores_s = first_s = rss = old_s = ra_s = nx_s = old_top_s = floor_s = None
     if n <= DENSE_MAX_NODES:
         S, mem, first_s = measure_memory(lambda: chgraph.link_scores(g, METHOD,
                                                                      bipartite=False))
@@ -807,6 +832,7 @@ def bench_graph(case: GraphCase) -> GraphResult:
         t0 = time.perf_counter()
         R = chgraph.link_scores(g, "RA-L2", bipartite=False)
         ra_s = time.perf_counter() - t0
+        floor_s = output_floor(n)  # after link_scores: it does not warm the memory for it
     if n <= NETWORKX_MAX_NODES:
         A2 = g.csr @ g.csr
         A2 = sp.triu(A2, 1, format="coo")
@@ -836,12 +862,13 @@ def bench_graph(case: GraphCase) -> GraphResult:
         if not same:
             raise AssertionError(f"{case.name}: top_k_links and the per-seed selection disagree")
     return GraphResult(
-        case=case.name, n_nodes=n, n_links=g.n_links, paths=W, strategy=strategy,
+        case=case.name, n_nodes=n, n_links=g.n_links, paths=W, walks=graph_walks(g),
+        strategy=strategy,
         prepare_seconds=prepare, scores_seconds=scores_s,
         paths_per_second=None if scores_s is None else W / scores_s,
         scores_rss_bytes=rss, old_scores_seconds=old_s,
         speedup_vs_old=None if old_s is None else old_s / scores_s,
-        scores_first_seconds=first_s,
+        scores_first_seconds=first_s, output_floor_seconds=floor_s,
         top_k=k, top_k_seconds=top_s, top_k_first_seconds=top_first,
         top_k_paths_per_second=W / top_s,
         top_k_rss_bytes=mem.rss_growth, top_k_tracemalloc_bytes=mem.tracemalloc_peak,
@@ -878,20 +905,55 @@ def graph_targets(results: list[GraphResult]) -> list[dict]:
     return out
 
 
+def graph_notes(results: list[GraphResult]) -> list[str]:
+    """Why a paths/s target is missed, from this run's figures: the dense ``link_scores``
+    must also write an ``n x n`` output (compared with the time the target leaves), and a
+    graph with few paths per 2-walk (``W / sum k^2``) pays for its seeds' 2-hop steps about as
+    much as for its paths."""
+    notes = []
+    for r in results:
+        if r.paths_per_second is not None and r.n_nodes >= 5000 and r.paths_per_second < 3e8:
+            budget = r.paths / 3e8
+            head = (f"{r.case}: link_scores: 3e8 paths/s leaves W / 3e8 = {budget:.3g} s for "
+                    f"{r.paths:.3g} paths and a {r.n_nodes:,}^2 float64 output "
+                    f"({r.n_nodes ** 2 * 8 / MB:,.0f} MB, W / n^2 = "
+                    f"{r.paths / r.n_nodes ** 2:.2g} paths per entry); allocating and writing "
+                    f"such an array once takes {r.output_floor_seconds:.3g} s")
+            if r.output_floor_seconds >= budget:
+                notes.append(head + ": out of reach for any kernel")
+            else:
+                left = budget - r.output_floor_seconds
+                notes.append(
+                    head + f", leaving {left:.3g} s for the paths ({r.paths / left:.3g} paths/s, "
+                    f"and nothing for the copy of each pair to its mirror entry); top-k, the "
+                    f"same paths without the output, ran at {r.top_k_paths_per_second:.3g}")
+        if r.n_nodes >= 5000 and r.top_k_paths_per_second < 3e8:
+            notes.append(
+                f"{r.case}: top-k: {r.paths / r.walks:.3g} paths per 2-walk i-a-b (W / sum k^2 "
+                f"= {r.paths:.3g} / {r.walks:.3g}): each seed first walks its 2-hop neighbourhood "
+                f"(C[b, i] and the factor of every b: random accesses), which weighs the more, "
+                f"the fewer paths follow per 2-walk ({r.walks / r.top_k_seconds:.3g} 2-walks/s "
+                f"here)")
+    return notes
+
+
 def graph_table(results: list[GraphResult]) -> str:
     def f(x, fmt):
         return "—" if x is None else format(x, fmt)
 
     lines = [
-        "| graph | nodes | links | W | kernel | link_scores s (1st) | paths/s | RSS MB "
+        "| graph | nodes | links | W | W / 2-walks | kernel | link_scores s (1st) "
+        "| n x n write s | paths/s | RSS MB "
         "| vs former | top-k | top-k s (1st) | W / top-k s | top-k RSS MB | vs per-seed top-k "
         "| RA-L2 s | vs networkx RA |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
-            f"| {r.case} | {r.n_nodes:,} | {r.n_links:,} | {r.paths:.3g} | {r.strategy} "
+            f"| {r.case} | {r.n_nodes:,} | {r.n_links:,} | {r.paths:.3g} "
+            f"| {r.paths / max(r.walks, 1.0):.3g} | {r.strategy} "
             f"| {f(r.scores_seconds, '.3g')} ({f(r.scores_first_seconds, '.3g')}) "
+            f"| {f(r.output_floor_seconds, '.3g')} "
             f"| {f(r.paths_per_second, '.3g')} "
             f"| {_mb(r.scores_rss_bytes)} | {f(r.speedup_vs_old, '.0f')}x "
             f"| {r.top_k} | {r.top_k_seconds:.3g} ({r.top_k_first_seconds:.3g}) "
@@ -912,6 +974,9 @@ def run_graphs(args) -> int:
           f"numba threads = {machine['numba_threads']}, load average "
           f"{machine['load_average_1_5_15']}; kernel warm-up {t_warm:.1f} s, excluded")
     print("all figures measured side by side in this run; W = ordered L3 paths; "
+          "W / 2-walks = W / sum_a k_a^2 (paths per 2-hop step of the seeds); "
+          "n x n write s = allocating and writing a fresh n x n float64 array once (the "
+          "better of two: link_scores' output alone); "
           "link_scores and top-k: the better of two calls, the first in brackets (it also "
           "pays for memory the machine hands out fresh); paths/s = W / link_scores s; "
           "'vs former' = the former pairwise kernel's full score matrix over link_scores; "
@@ -932,6 +997,11 @@ def run_graphs(args) -> int:
     print(graph_table(results) + "\n")
     for t in targets:
         print(f"- {t['case']}: {t['target']}: {t['value']:.3g} -> {t['status']}")
+    notes = graph_notes(results)
+    if notes:
+        print("\nwhy the misses (figures of this run):")
+        for line in notes:
+            print(f"- {line}")
     total = time.perf_counter() - t_start
     print(f"\ntotal wall time {total:.1f} s; load average at the end "
           f"{[round(x, 2) for x in os.getloadavg()]} (command: python {' '.join(sys.argv)})")
@@ -939,7 +1009,7 @@ def run_graphs(args) -> int:
         args.out.write_text(json.dumps({
             "command": "python " + " ".join(sys.argv), "machine": machine, "method": METHOD,
             "warm_up_seconds": t_warm, "graphs": [vars(r) for r in results],
-            "targets": targets, "total_seconds": total}, indent=2) + "\n")
+            "targets": targets, "notes": notes, "total_seconds": total}, indent=2) + "\n")
     return 0
 
 
