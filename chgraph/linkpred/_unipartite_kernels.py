@@ -235,13 +235,18 @@ def _first_above(indices, lo_pos, hi_pos, lo):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _add(row, touched, nt, o, x):
-    """``row[o] += x``, appending ``o`` to ``touched[:nt]`` when the entry turns from 0 to
-    nonzero (no branch); returns the new count. Every term is >= 0, so an entry turns nonzero
-    once per seed: ``o`` is listed at most once, and an entry left 0 need not be listed."""
-    old = row[o]
+def _add(row, touched, nt, o, x, lab):
+    """``row[o] += x`` (``row[lab[o]]`` with a map ``lab``: a row of the caller's output),
+    appending ``o`` to ``touched[:nt]`` when the entry turns from 0 to nonzero (no branch);
+    returns the new count. Every term is >= 0, so an entry turns nonzero once per seed: ``o``
+    is listed at most once, and an entry left 0 need not be listed. ``lab`` is None or an
+    array: numba compiles each case apart (the test below is pruned)."""
+    j = o
+    if lab is not None:
+        j = np.uint32(lab[o])
+    old = row[j]
     new = old + x
-    row[o] = new
+    row[j] = new
     touched[nt] = o
     return nt + ((old == 0.0) & (new != 0.0))
 
@@ -311,7 +316,7 @@ def _b_factors(i, lo, nw, psi, community, g, s):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _a_wedge(i, a, lo, psi, g, w, s, row, nt):
+def _a_wedge(i, a, lo, psi, g, w, s, row, nt, lab):
     """Paths ``i - a - b - o`` for one ``a`` in ``P``: one multiply-add each from the wedge
     codes; then the paths where ``a`` is a common neighbour of ``i`` and ``o``. Every ``o``
     written is appended to ``touched`` (see :func:`seed_scores`); returns its new length."""
@@ -336,12 +341,12 @@ def _a_wedge(i, a, lo, psi, g, w, s, row, nt):
             gb = G[b]
             for t in range(s1 - start):
                 o = np.uint32(nodes[t])
-                nt = _add(row, touched, nt, o, gb * tab[np.uint32(codes[t])])
+                nt = _add(row, touched, nt, o, gb * tab[np.uint32(codes[t])], lab)
         else:
             fb = F[start:s1]
             for t in range(s1 - start):
                 o = np.uint32(nodes[t])
-                nt = _add(row, touched, nt, o, fb[t] * tab[np.uint32(codes[t])])
+                nt = _add(row, touched, nt, o, fb[t] * tab[np.uint32(codes[t])], lab)
     ka = deg[a]
     ca = cnt_i[a]
     for pp in range(_first_above(indices, indptr[a], indptr[a + 1], lo), indptr[a + 1]):
@@ -362,12 +367,12 @@ def _a_wedge(i, a, lo, psi, g, w, s, row, nt):
                 acc += G[y]
             elif m == PER_O:
                 acc += F[tri_pos[e]]
-        nt = _add(row, touched, nt, o, fa * acc)
+        nt = _add(row, touched, nt, o, fa * acc, lab)
     return nt
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _a_direct(i, a, lo, psi, special, g, w, s, row, nt):
+def _a_direct(i, a, lo, psi, special, g, w, s, row, nt, lab):
     """Paths ``i - a - b - o`` for one ``a`` in ``P``, ``C[a, o]`` counted on the fly (no
     wedge codes). ``special``: the community rule's extra count for ``a`` (a triangle
     ``i - a - y``) is made here too. Returns the new length of ``touched``."""
@@ -441,13 +446,15 @@ def _a_direct(i, a, lo, psi, special, g, w, s, row, nt):
             fa = np.sqrt(node_factor(psi, ka, di, ka - di - 1))
         else:
             fa = table[tb + c]
-        nt = _add(row, s[21], nt, o, v * fa)
+        nt = _add(row, s[21], nt, o, v * fa, lab)
     return nt
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
-    """Add the scores of the pairs ``(i, o)``, ``o > lo``, to ``row`` (all zero on entry).
+def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row, lab):
+    """Add the scores of the pairs ``(i, o)``, ``o > lo``, to ``row[o]`` (all zero on
+    entry), or to ``row[lab[o]]`` with a map ``lab`` (not None). Entries ``o <= lo`` are not
+    written.
 
     Entries at ``i`` and at the neighbours of ``i`` may receive garbage: callers skip them.
     Returns ``(nw, nt)``: the number of nodes in ``walk`` (for :func:`seed_reset`) and in
@@ -476,7 +483,7 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
                 if o == i or in_i[o]:
                     continue
                 di = _n_in(tri_ptr, tri_y, tri_ptr[pp], tri_ptr[pp + 1], in_i)
-                nt = _add(row, touched, nt, o, node_factor(psi, kz, di, kz - di - 2))
+                nt = _add(row, touched, nt, o, node_factor(psi, kz, di, kz - di - 2), lab)
         return nw, nt
     for p in range(p0, p1):
         a = indices[p]
@@ -492,9 +499,9 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row):
         a = indices[p]
         special = community and cnt_i[a] > 0
         if use_wedge and not special:
-            nt = _a_wedge(i, a, lo, psi, g, w, s, row, nt)
+            nt = _a_wedge(i, a, lo, psi, g, w, s, row, nt, lab)
         else:
-            nt = _a_direct(i, a, lo, psi, special, g, w, s, row, nt)
+            nt = _a_direct(i, a, lo, psi, special, g, w, s, row, nt, lab)
     return nw, nt
 
 
@@ -547,22 +554,26 @@ def rows_dense(g, w, length, psi, internal, use_wedge, rows, upper, lab, sc, out
     (only ``o > rows[r]`` when ``upper``); ``lab`` maps the kernel's node order to the
     caller's. Other entries are left as they are (0). With ``whole`` (every node a seed,
     ``upper``, ``out`` n x n) seed ``i`` writes row ``lab[i]``: every pair once, in one of
-    its two entries (:func:`symmetrize` then fills the other)."""
+    its two entries (:func:`symmetrize` then fills the other).
+
+    The scores are summed in the output row itself (no scratch row, nothing copied): each
+    entry is written by one seed only; the garbage a seed may leave at itself and at its
+    neighbours (links) is zeroed after it."""
+    indptr, indices = g[0], g[1]
     n_chunks = sc[0].shape[0]
     for c in prange(n_chunks):
         s = _chunk(sc, c)
-        in_i, row, touched = s[0], s[16], s[21]
         for r in range(c, rows.size, n_chunks):
             i = rows[r]
             lo = i if upper else -1
-            nw, nt = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
             dest = out[lab[i]] if whole else out[r]
-            for t in range(nt):
-                o = np.uint32(touched[t])
-                v = row[o]
-                row[o] = 0.0
-                if v != 0.0 and o != i and in_i[o] == 0:
-                    dest[lab[o]] = v
+            nw, nt = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, dest, lab)
+            if i > lo:
+                dest[lab[i]] = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                o = indices[p]
+                if o > lo:
+                    dest[lab[o]] = 0.0
             seed_reset(i, nw, g, s)
 
 
@@ -610,7 +621,8 @@ def pair_scores(g, w, length, psi, internal, use_wedge, seeds, ptr, other, sc, o
             lo = other[t0]
             for t in range(t0, t1):
                 lo = min(lo, other[t])
-            nw, nt = seed_scores(i, lo - 1, length, psi, internal, use_wedge, g, w, s, row)
+            nw, nt = seed_scores(i, lo - 1, length, psi, internal, use_wedge, g, w, s, row,
+                                 None)
             for t in range(t0, t1):
                 o = other[t]
                 out[t] = 0.0 if (o == i or in_i[o]) else row[o]
@@ -726,7 +738,7 @@ def select(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, col_ok,
         for r in range(c, seeds.size, n_chunks):
             i = seeds[r]
             lo = i if upper else -1
-            nw, nt = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
+            nw, nt = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row, None)
             m = _collect(i, nt, n, row_ok, col_ok, sample, key0, lab, s, row)
             seed_reset(i, nw, g, s)
             pos_count[r] = m
@@ -798,7 +810,8 @@ def select_best(g, w, length, psi, internal, use_wedge, seeds, upper, row_ok, co
         for r in range(c, seeds.size, n_chunks):
             i = seeds[r]
             lo = i if upper else -1
-            nw, nt = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row)
+            nw, nt = seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row,
+                                 None)
             i_col = col_ok[i] != 0
             li = lab[i]
             npos = 0
