@@ -8,8 +8,9 @@ mnist5k training digits (seeded), so nothing here reads the test set: this is wh
 adapter's calibration defaults are chosen (docs/method.md, section 3.2). One JSON line per run::
 
     python benchmarks/dropin_stages.py --frameworks torch,snntorch,norse \\
-        --variants none,paper,matched --sscti-rule per-neuron \\
-        > benchmarks/results/dropin_stages.jsonl
+        --variants none,paper,matched --sscti-rule per-neuron > stages.jsonl
+
+(the summary lines at the end start with ``#``).
 """
 
 from __future__ import annotations

@@ -90,19 +90,21 @@ class CHSNN:
     sscti : bool
         Use the spike-correlated topology for the first layer in :meth:`calibrate` (default
         True; False keeps the random topology and only applies SSWI).
-    sscti_rule : {"tiled", "per-neuron"}
+    sscti_rule : {"per-neuron", "tiled"}
         How SSCTI turns the correlation into links (:func:`~chgraph.evolution.sscti_topology`):
-        the paper's tiling (default) or every hidden neuron its own top correlations among the
-        inputs that fire.
+        every hidden neuron its own top correlations among the inputs that fire (default), or
+        the paper's tiling (which can leave neurons without inputs). The defaults of
+        ``sscti_rule`` and ``sswi_rule`` are what a validation study of drop-in networks chose
+        (docs/method.md, section 3.2); ``chsnn train`` passes the rules its own study chose.
     sswi : bool
         Apply SSWI weights in :meth:`calibrate` (default True; False keeps the SWI weights of
         construction: the "without SSWI" ablation).
-    sswi_rule : {"paper", "matched"}
-        The first layer's SSWI: the paper's formula (default; ``St`` from the input firing
-        rate), or that draw rescaled per neuron so each neuron's input current over the
-        calibration data has the mean power the layer's initialisation gave
-        (:func:`~chgraph.evolution.match_current`): the drive stays what the network's own
-        neurons were set up for, with spikes or analog input and any threshold or leak.
+    sswi_rule : {"matched", "paper"}
+        The first layer's SSWI: the paper's draw rescaled per neuron so that each neuron's
+        input current over the calibration data has the mean power the layer's
+        initialisation gave (default, :func:`~chgraph.evolution.match_current`: the drive
+        stays what the network's own neurons were set up for, with spikes or analog input and
+        any threshold or leak), or the paper's formula (``St`` from the input firing rate).
     chains : list of list of str, optional
         The chains of sparse layers for percolation, each in forward order, covering every
         sparse layer once (default: inferred from the forward order, see the module
@@ -156,7 +158,7 @@ class CHSNN:
                  total_steps: int, *, update_interval: int | None = None, include=None,
                  exclude=None, sparse_classifier: bool = False, classifier: str | None = None,
                  theta: float = 1.0, sscti: bool = True, sswi: bool = True,
-                 sscti_rule: str = "tiled", sswi_rule: str = "paper", chains=None,
+                 sscti_rule: str = "per-neuron", sswi_rule: str = "matched", chains=None,
                  seed=None, max_calibration_observations: int = 200_000,
                  execution: str = "masked", backend: str = "auto",
                  **schedule_options) -> None:

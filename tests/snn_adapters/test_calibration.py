@@ -33,7 +33,7 @@ def hook_counts(model):
 
 
 def test_multistep_calibration_gives_sscti_and_sswi():
-    model, opt, sp = make()
+    model, opt, sp = make(sscti_rule="tiled", sswi_rule="paper")  # the paper's rules
     model(batch(99)[0])  # the first forward ends the forward-order recording
     hooks = hook_counts(model)
     fc2_mask = model.fc2.weight_mask.clone()
@@ -69,7 +69,7 @@ def test_multistep_calibration_gives_sscti_and_sswi():
 
 @pytest.mark.parametrize("analog", [False, True])
 def test_matched_sswi_gives_every_driven_neuron_the_initial_mean_current(analog):
-    model, opt, sp = make(sswi_rule="matched", sscti_rule="per-neuron")
+    model, opt, sp = make()  # the defaults: per-neuron SSCTI, matched SSWI
     model(batch(99)[0])
     links0 = np.flatnonzero(model.fc1.weight_mask.numpy().T)
     w0 = model.fc1.weight.detach().numpy().T.ravel()[links0]
@@ -118,7 +118,7 @@ def test_single_step_layout_and_theta():
     model = SingleStep()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     sp = CHSNN(model, opt, sparsity=0.8, total_steps=10, theta=0.5, sparse_classifier=True,
-               seed=3)
+               seed=3, sscti_rule="tiled", sswi_rule="paper")
     g = torch.Generator().manual_seed(0)
     xs = [(torch.rand(16, 10, generator=g) < 0.4).float() for _ in range(4)]
     with sp.calibrate():

@@ -114,7 +114,8 @@ def test_spikingjelly_multistep(device):
             forward(net, x.to(device))
     rows = torch.cat(xs).reshape(-1, N_IN).numpy()
     np.testing.assert_array_equal(net[0].weight_mask.cpu().numpy().T,
-                                  sscti_topology(spike_correlation(rows), 32, 0.9))
+                                  sscti_topology(spike_correlation(rows), 32, 0.9,
+                                                 rule="per-neuron"))
     train(net, sp, opt, forward, device)
     assert [h["step"] for h in sp.history] == [2, 4]
     check_persistence(net, sp, build, forward, device)
@@ -156,7 +157,7 @@ def test_snntorch_time_loop(device):
     assert rec.order == ["fc1", "fc2"] and sp.calibration["observations"] == T * x.shape[1]
     np.testing.assert_array_equal(net.fc1.weight_mask.cpu().numpy().T,
                                   sscti_topology(spike_correlation(x.reshape(-1, N_IN).numpy()),
-                                                 32, 0.9))
+                                                 32, 0.9, rule="per-neuron"))
     train(net, sp, opt, forward, device)
     assert sp.chains == [["fc1", "fc2"]]
     check_persistence(net, sp, Net, forward, device)
@@ -190,7 +191,7 @@ def test_norse_sequential_state(device):
         forward(net, x.to(device))
     np.testing.assert_array_equal(net[0].weight_mask.cpu().numpy().T,
                                   sscti_topology(spike_correlation(x.reshape(-1, N_IN).numpy()),
-                                                 32, 0.9))
+                                                 32, 0.9, rule="per-neuron"))
     train(net, sp, opt, forward, device)
     assert [h["step"] for h in sp.history] == [2, 4]
     assert sp.chains == [["0", "2"]]
