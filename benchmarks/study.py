@@ -379,16 +379,30 @@ def plot_curves(result: dict, path) -> Path:
     return save_figure(fig, path)
 
 
+def _split_source(item) -> tuple[Path, set | None]:
+    """``PATH`` or ``PATH:method,method`` (only those methods take their choice from PATH)."""
+    text = str(item)
+    head, sep, tail = text.rpartition(":")
+    if sep and head and "/" not in tail:
+        return Path(head), {TrainConfig(method=m.strip()).method for m in tail.split(",")
+                            if m.strip()}
+    return Path(text), None
+
+
 def _load_best(paths, methods, inherit: str | None) -> dict:
     """The options each method runs at: of every option set the tuning studies ``paths``
     chose for it, the one with the best validation accuracy (e.g. a second stage tuning the
     update interval next to the first's learning rate; studies of one dataset share its
-    validation split); else ``inherit``'s."""
+    validation split); else ``inherit``'s. ``PATH:m1,m2`` takes only those methods' choices
+    from PATH (a study whose other choices rest on other seeds)."""
     if isinstance(paths, str | Path):
         paths = [paths]
     best: dict = {}
-    for path in paths:
-        for method, choice in json.loads(Path(path).read_text())["best"].items():
+    for item in paths:
+        path, only = _split_source(item)
+        for method, choice in json.loads(path.read_text())["best"].items():
+            if only is not None and method not in only:
+                continue
             if method not in best or choice["val_accuracy_mean"] > \
                     best[method]["val_accuracy_mean"]:
                 best[method] = choice
@@ -416,7 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a TrainConfig field shared by every run (repeatable)")
     p.add_argument("--best-from", action="append", default=None,
                    help="a tuning study's JSON: each method runs at the options chosen there "
-                   "(repeatable: the choice with the best validation accuracy of them all)")
+                   "(repeatable: the choice with the best validation accuracy of them all; "
+                   "PATH:m1,m2 takes only those methods' choices from PATH)")
     p.add_argument("--inherit", default=None, help="with --best-from: the method whose choice "
                    "methods without their own take (e.g. chsnn for its ablations)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default 2)")

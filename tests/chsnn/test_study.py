@@ -91,6 +91,8 @@ def test_several_tuning_studies_give_each_method_its_best_choice(tmp_path):
     assert fixed == {"dense": {"lr": 0.003}, "set": {"lr": 0.01},      # the first was better
                      "chsnn-no-ch": {"lr": 0.01, "zeta": 0.5, "update_interval": 10}}
     assert study._load_best(str(second), ["set"], None) == {"set": {"lr": 0.01, "zeta": 0.1}}
+    only = study._load_best([f"{first}:dense", second], ["dense", "set"], None)
+    assert only == {"dense": {"lr": 0.003}, "set": {"lr": 0.01, "zeta": 0.1}}
     with pytest.raises(study.ConfigError, match="no tuned options for 'static'"):
         study._load_best([first, second], ["static"], None)
 
