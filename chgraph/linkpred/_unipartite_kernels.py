@@ -263,24 +263,26 @@ def _n_in(tri_ptr, tri_y, e0, e1, in_i):
 def _b_factors(i, lo, nw, psi, community, g, s):
     """Factor of every 2-hop node ``b`` as the last intermediate: a scalar (``G``), per
     ``o`` (``F`` at the positions of ``N(b)``), or none (``SKIP``: it reaches only ``P``);
-    ``bstart[b]``: the first position of ``N(b)`` holding a candidate ``o > lo`` (the end of
-    the list for ``SKIP``: only neighbours of ``i`` there)."""
+    ``bstart``: the first position of ``N(b)`` holding a candidate ``o > lo`` (the end of
+    the list for ``SKIP``: only neighbours of ``i`` there). ``G``, ``mode`` and ``bstart``
+    are indexed by the position of ``b`` in ``walk`` (``cw[2 b + 1]``, see
+    :func:`seed_scores`): written and read in the order of the walk, in cache."""
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
-    in_i, cnt_i, walk, G, mode, F, bstart = s[0], s[1], s[2], s[3], s[4], s[5], s[20]
+    in_i, cw, walk, G, mode, F, bstart = s[0], s[1], s[2], s[3], s[4], s[5], s[20]
     for t in range(nw):
         b = walk[t]
-        kb = deg[b]
-        c = cnt_i[b]
+        c = cw[2 * b]
         s0 = indptr[b]
         s1 = indptr[b + 1]
+        kb = s1 - s0
         if b == i or (c >= kb and in_i[b] == 0):
-            mode[b] = SKIP
-            bstart[b] = s1
+            mode[t] = SKIP
+            bstart[t] = s1
             continue
         start = _first_above(indices, s0, s1, lo)
-        bstart[b] = start
+        bstart[t] = start
         if in_i[b]:  # a common neighbour of i and every candidate o in N(b)
-            mode[b] = PER_O
+            mode[t] = PER_O
             for sp in range(start, s1):
                 o = indices[sp]
                 if o == i or in_i[o]:
@@ -300,7 +302,7 @@ def _b_factors(i, lo, nw, psi, community, g, s):
                 x = 0
                 for e in range(tri_ptr[sp], tri_ptr[sp + 1]):
                     y = tri_y[e]
-                    if cnt_i[y] > 0 and in_i[y] == 0 and y != i:
+                    if cw[2 * y] > 0 and in_i[y] == 0 and y != i:
                         x += 1
                 if x == 0:
                     F[sp] = gb
@@ -309,10 +311,10 @@ def _b_factors(i, lo, nw, psi, community, g, s):
                     F[sp] = np.sqrt(node_factor(psi, kb, di, kb - di - 1))
                     extra = True
             if extra:
-                mode[b] = PER_O
+                mode[t] = PER_O
                 continue
-        mode[b] = SCALAR
-        G[b] = gb
+        mode[t] = SCALAR
+        G[t] = gb
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -322,23 +324,24 @@ def _a_wedge(i, a, lo, psi, g, w, s, row, nt, lab):
     written is appended to ``touched`` (see :func:`seed_scores`); returns its new length."""
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
     w_ptr, code, t_ptr, table = w
-    in_i, cnt_i, G, mode, F, bstart = s[0], s[1], s[3], s[4], s[5], s[20]
+    in_i, cw, G, mode, F, bstart = s[0], s[1], s[3], s[4], s[5], s[20]
     touched = s[21]
     tab = table[t_ptr[a]:t_ptr[a + 1]]
     for q in range(indptr[a], indptr[a + 1]):
         b = indices[q]
-        m = mode[b]
+        tb = cw[2 * b + 1]
+        m = mode[tb]
         if m == SKIP:
             continue
         s0 = indptr[b]
         s1 = indptr[b + 1]
         off = w_ptr[q] - s0
-        start = bstart[b]
+        start = bstart[tb]
         # local views and unsigned indices: no wrap-around checks, a tight loop
         nodes = indices[start:s1]
         codes = code[off + start:off + s1]
         if m == SCALAR:
-            gb = G[b]
+            gb = G[tb]
             for t in range(s1 - start):
                 o = np.uint32(nodes[t])
                 nt = _add(row, touched, nt, o, gb * tab[np.uint32(codes[t])], lab)
@@ -348,7 +351,7 @@ def _a_wedge(i, a, lo, psi, g, w, s, row, nt, lab):
                 o = np.uint32(nodes[t])
                 nt = _add(row, touched, nt, o, fb[t] * tab[np.uint32(codes[t])], lab)
     ka = deg[a]
-    ca = cnt_i[a]
+    ca = cw[2 * a]
     for pp in range(_first_above(indices, indptr[a], indptr[a + 1], lo), indptr[a + 1]):
         if etri[pp] == 0:
             continue
@@ -361,10 +364,10 @@ def _a_wedge(i, a, lo, psi, g, w, s, row, nt, lab):
         fa = np.sqrt(node_factor(psi, ka, di, ka - di - 2))
         acc = 0.0
         for e in range(e0, e1):
-            y = tri_y[e]
-            m = mode[y]
+            ty = cw[2 * tri_y[e] + 1]  # y is a neighbour of a: in the walk
+            m = mode[ty]
             if m == SCALAR:
-                acc += G[y]
+                acc += G[ty]
             elif m == PER_O:
                 acc += F[tri_pos[e]]
         nt = _add(row, touched, nt, o, fa * acc, lab)
@@ -378,7 +381,7 @@ def _a_direct(i, a, lo, psi, special, g, w, s, row, nt, lab):
     ``i - a - y``) is made here too. Returns the new length of ``touched``."""
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
     t_ptr, table = w[2], w[3]
-    in_i, cnt_i, G, mode, F, bstart = s[0], s[1], s[3], s[4], s[5], s[20]
+    in_i, cw, G, mode, F, bstart = s[0], s[1], s[3], s[4], s[5], s[20]
     h, cnt, t3, reached, X, stamp_a, stamp_y, nb_y, ctr = (s[6], s[7], s[8], s[9], s[10],
                                                            s[11], s[12], s[13], s[15])
     ka = deg[a]
@@ -389,13 +392,14 @@ def _a_direct(i, a, lo, psi, special, g, w, s, row, nt, lab):
     nr = 0
     for q in range(indptr[a], indptr[a + 1]):
         b = indices[q]
-        m = mode[b]
+        tb = cw[2 * b + 1]
+        m = mode[tb]
         if m == SKIP:
             continue
         s1 = indptr[b + 1]
-        start = bstart[b]
+        start = bstart[tb]
         inb = in_i[b]
-        gb = G[b]
+        gb = G[tb]
         nodes = indices[start:s1]
         fb = F[start:s1]
         for t in range(s1 - start):
@@ -424,7 +428,7 @@ def _a_direct(i, a, lo, psi, special, g, w, s, row, nt, lab):
                         stamp_y[o2] = ty
                         if nb_y[o2] != ty and cnt[o2] > 0:
                             X[o2] += 1
-    ca = cnt_i[a]
+    ca = cw[2 * a]
     tb = t_ptr[a]
     for t in range(nr):
         o = reached[t]
@@ -461,9 +465,13 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row, lab):
     ``touched`` (scratch ``s[21]``): every nonzero entry of ``row`` is at one of
     ``touched[:nt]``, listed once (:func:`_add`); callers zero ``row`` there
     (:func:`_clear_touched`), so the work follows the paths, never ``n``.
+
+    The 2-hop nodes ``b`` are listed in ``walk``; ``cw[2 b]`` counts the neighbours of ``i``
+    adjacent to ``b`` (``C[b, i]``), ``cw[2 b + 1]`` is the position of ``b`` in ``walk``
+    (both in one cache line: the one random access of ``b`` while walking).
     """
     indptr, indices, deg, etri, tri_ptr, tri_y, tri_pos = g
-    in_i, cnt_i, walk, bstart = s[0], s[1], s[2], s[20]
+    in_i, cw, walk = s[0], s[1], s[2]
     touched = s[21]
     p0 = indptr[i]
     p1 = indptr[i + 1]
@@ -477,8 +485,8 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row, lab):
             walk[nw] = z
             nw += 1
             kz = deg[z]
-            bstart[z] = _first_above(indices, indptr[z], indptr[z + 1], lo)
-            for pp in range(bstart[z], indptr[z + 1]):
+            for pp in range(_first_above(indices, indptr[z], indptr[z + 1], lo),
+                            indptr[z + 1]):
                 o = indices[pp]
                 if o == i or in_i[o]:
                     continue
@@ -489,15 +497,16 @@ def seed_scores(i, lo, length, psi, internal, use_wedge, g, w, s, row, lab):
         a = indices[p]
         for q in range(indptr[a], indptr[a + 1]):
             b = indices[q]
-            if cnt_i[b] == 0:
+            if cw[2 * b] == 0:
                 walk[nw] = b
+                cw[2 * b + 1] = nw
                 nw += 1
-            cnt_i[b] += 1
+            cw[2 * b] += 1
     community = internal == INTERNAL_COMMUNITY
     _b_factors(i, lo, nw, psi, community, g, s)
     for p in range(p0, p1):
         a = indices[p]
-        special = community and cnt_i[a] > 0
+        special = community and cw[2 * a] > 0
         if use_wedge and not special:
             nt = _a_wedge(i, a, lo, psi, g, w, s, row, nt, lab)
         else:
@@ -515,12 +524,9 @@ def _clear_touched(nt, s, row):
 @njit(cache=True, nogil=True, error_model="numpy")
 def seed_reset(i, nw, g, s):
     indptr, indices = g[0], g[1]
-    in_i, cnt_i, walk, G, mode = s[0], s[1], s[2], s[3], s[4]
+    in_i, cw, walk = s[0], s[1], s[2]
     for t in range(nw):
-        b = walk[t]
-        cnt_i[b] = 0
-        G[b] = 0.0
-        mode[b] = SCALAR
+        cw[2 * walk[t]] = 0
     for p in range(indptr[i], indptr[i + 1]):
         in_i[indices[p]] = 0
 
@@ -534,9 +540,11 @@ def _chunk(sc, c):
 
 
 def scratch_arrays(n: int, nnz: int, n_chunks: int) -> tuple:
-    """Per-thread scratch of the kernels (all zero; the kernels leave them zero)."""
+    """Per-thread scratch of the kernels, all zero. The kernels leave ``in_i``, the counts
+    ``cw[2 b]``, ``row`` and the direct kernel's arrays zero; ``G``, ``mode``, ``bstart``
+    and the walk positions ``cw[2 b + 1]`` are written for each seed before they are read."""
     f8, i4, i8, u1 = np.float64, np.int32, np.int64, np.uint8
-    spec = [(n, u1), (n, i4), (n, i4), (n, f8), (n, u1), (nnz, f8),  # in_i cnt_i walk G mode F
+    spec = [(n, u1), (2 * n, i4), (n, i4), (n, f8), (n, u1), (nnz, f8),  # in_i cw walk G mode F
             (n, f8), (n, i4), (n, i4), (n, i4), (n, i4),  # h cnt t3 reached X
             (n, i8), (n, i8), (n, i8), (1, i8), (16, i8),  # stamp_a stamp_y nb_y (unused) ctr
             (n, f8), (n, f8), (n, f8), (n, i4),  # row buf_v buf_s buf_o
