@@ -262,7 +262,8 @@ def _n_in(tri_ptr, tri_y, e0, e1, in_i):
 @njit(cache=True, nogil=True, error_model="numpy")
 def _b_factors(i, lo, nw, psi, community, g, s):
     """Factor of every 2-hop node ``b`` as the last intermediate: a scalar (``G``), per
-    ``o`` (``F`` at the positions of ``N(b)``), or none (``SKIP``: it reaches only ``P``);
+    ``o`` (``F`` at the positions of ``N(b)``), or none (``SKIP``: it reaches only ``P``, or
+    no candidate ``o > lo``);
     ``bstart``: the first position of ``N(b)`` holding a candidate ``o > lo`` (the end of
     the list for ``SKIP``: only neighbours of ``i`` there). ``G``, ``mode`` and ``bstart``
     are indexed by the position of ``b`` in ``walk`` (``cw[2 b + 1]``, see
@@ -281,6 +282,9 @@ def _b_factors(i, lo, nw, psi, community, g, s):
             continue
         start = _first_above(indices, s0, s1, lo)
         bstart[t] = start
+        if start == s1:  # no candidate o > lo in N(b): never the last intermediate
+            mode[t] = SKIP
+            continue
         if in_i[b]:  # a common neighbour of i and every candidate o in N(b)
             mode[t] = PER_O
             for sp in range(start, s1):
