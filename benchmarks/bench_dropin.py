@@ -284,7 +284,8 @@ def main(argv=None) -> int:
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--calibration-samples", type=int, default=512)
     p.add_argument("--sscti-rule", default=_default("sscti_rule"),
-                   choices=("tiled", "per-neuron"), help="(default: CHSNN's, %(default)s)")
+                   choices=("tiled", "per-neuron", "per-neuron-distinct"),
+                   help="(default: CHSNN's, %(default)s)")
     p.add_argument("--sswi-rule", default=_default("sswi_rule"), choices=("paper", "matched"),
                    help="(default: CHSNN's, %(default)s)")
     p.add_argument("--n-train", type=int, default=None, help="the first N training images")

@@ -101,7 +101,8 @@ def main(argv=None) -> int:
     p.add_argument("--inputs", default="poisson,analog")
     p.add_argument("--variants", default="none,paper,matched")
     p.add_argument("--seeds", default="0,1")
-    p.add_argument("--sscti-rule", default="per-neuron", choices=("tiled", "per-neuron"))
+    p.add_argument("--sscti-rule", default="per-neuron",
+                   choices=("tiled", "per-neuron", "per-neuron-distinct"))
     args = p.parse_args(argv)
     lines = []
     for fw in args.frameworks.split(","):

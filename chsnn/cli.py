@@ -18,6 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from chgraph.evolution import SSCTI_RULES, SSWI_RULES
+
 from .config import TrainConfig
 from .methods import METHODS
 
@@ -90,10 +92,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--zeta", type=float, default=None, help="fraction of each layer's links "
                    "a topology update removes and regrows, before its decay (default 0.3)")
     p.add_argument("--calibration-samples", type=int, default=d.calibration_samples)
-    p.add_argument("--sscti-rule", default=d.sscti_rule, choices=("tiled", "per-neuron"),
+    p.add_argument("--sscti-rule", default=d.sscti_rule, choices=SSCTI_RULES,
                    help="SSCTI: the paper's tiled correlation profiles, or every hidden neuron "
                    "its own top correlations among inputs that fire (default %(default)s)")
-    p.add_argument("--sswi-rule", default=d.sswi_rule, choices=("paper", "matched"),
+    p.add_argument("--sswi-rule", default=d.sswi_rule, choices=SSWI_RULES,
                    help="SSWI of the first layer: the paper's formula, or its draw rescaled per "
                    "neuron to the input current of the layer's initialisation on the "
                    "calibration data (default %(default)s)")

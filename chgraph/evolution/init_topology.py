@@ -83,7 +83,7 @@ def spike_correlation(spikes) -> np.ndarray:
 
 
 #: the rules of :func:`sscti_topology`
-SSCTI_RULES = ("tiled", "per-neuron")
+SSCTI_RULES = ("tiled", "per-neuron", "per-neuron-distinct")
 
 
 def sscti_topology(correlation, n_out: int, sparsity: float, *, rule: str = "tiled") -> np.ndarray:
@@ -100,7 +100,12 @@ def sscti_topology(correlation, n_out: int, sparsity: float, *, rule: str = "til
       (output ``j`` takes the ``(j mod m)``-th of those ``m`` inputs), and every output unit
       keeps the top entries of its own profile (``floor`` or ``ceil`` of ``links / n_out``,
       the first outputs taking the extra links; ties by the smaller input index): every
-      output unit gets inputs, the strongest correlations of its own.
+      output unit gets inputs, the strongest correlations of its own. With more outputs than
+      such inputs, outputs that share a profile get the same links.
+    * ``"per-neuron-distinct"``: as ``"per-neuron"``, but the outputs that share a profile
+      take successive slices of its ranking (the first the top entries, the next the entries
+      after those, and so on; ties by the smaller input index), so no two outputs start with
+      the same inputs while each still listens to inputs correlated with its profile's unit.
 
     Parameters
     ----------
@@ -110,7 +115,7 @@ def sscti_topology(correlation, n_out: int, sparsity: float, *, rule: str = "til
         Number of outputs of the layer.
     sparsity : float
         In ``(0, 1)``.
-    rule : {"tiled", "per-neuron"}
+    rule : {"tiled", "per-neuron", "per-neuron-distinct"}
         See above.
 
     Examples
@@ -120,6 +125,8 @@ def sscti_topology(correlation, n_out: int, sparsity: float, *, rule: str = "til
     [[0, 1, 1, 0], [1, 0, 1, 1], [0, 1, 0, 0]]
     >>> sscti_topology(c, 4, 0.5, rule="per-neuron").sum(axis=0).tolist()
     [2, 2, 1, 1]
+    >>> sscti_topology(c, 6, 0.75, rule="per-neuron-distinct").T.astype(int).tolist()[::3]
+    [[0, 1, 0], [0, 0, 1]]
     """
     if rule not in SSCTI_RULES:
         raise ValueError(f"rule must be one of {SSCTI_RULES}, got {rule!r}")
@@ -141,11 +148,19 @@ def sscti_topology(correlation, n_out: int, sparsity: float, *, rule: str = "til
     if active.size == 0:  # nothing correlates: every profile is zero
         active = np.arange(n_in)
     per, extra = divmod(k, n_out)
+    taken = np.zeros(active.size, dtype=np.int64)  # per profile: ranks handed out so far
     for j in range(n_out):
         d = per + (j < extra)
-        if d:
-            profile = c[active[j % active.size]]
+        if not d:
+            continue
+        profile = c[active[j % active.size]]
+        if rule == "per-neuron":
             mask[top_k_flat(profile, d), j] = True
+            continue
+        ranking = np.lexsort((np.arange(n_in), -profile))  # descending, ties by index
+        start = taken[j % active.size] % n_in
+        mask[np.take(ranking, np.arange(start, start + d), mode="wrap"), j] = True
+        taken[j % active.size] += d
     return mask
 
 

@@ -123,6 +123,53 @@ def test_sscti_per_neuron_rule_against_brute_force(n_in, n_out, sparsity, seed, 
         assert deg.min() >= 1
 
 
+def _distinct_oracle(c, n_out, k):
+    """Outputs sharing a profile walk down its ranking, slice after slice (wrapping)."""
+    n_in = c.shape[0]
+    active = [i for i in range(n_in) if (c[i] > 0).any()] or list(range(n_in))
+    m = np.zeros((n_in, n_out), dtype=bool)
+    taken = dict.fromkeys(active, 0)
+    for j in range(n_out):
+        d = k // n_out + (1 if j < k % n_out else 0)
+        a = active[j % len(active)]
+        ranking = sorted(range(n_in), key=lambda q: (-c[a][q], q))
+        for r in range(taken[a], taken[a] + d):
+            m[ranking[r % n_in], j] = True
+        taken[a] += d
+    return m
+
+
+@given(st.integers(1, 8), st.integers(1, 20), sparsities, st.integers(0, 2**32 - 1),
+       st.booleans())
+def test_sscti_per_neuron_distinct_rule_against_brute_force(n_in, n_out, sparsity, seed,
+                                                            silent):
+    rng = np.random.default_rng(seed)
+    c = np.round(rng.random((n_in, n_in)), 1)
+    c = (c + c.T) / 2
+    np.fill_diagonal(c, 0)
+    if silent:
+        c[0, :] = c[:, 0] = 0
+    k = n_links_for((n_in, n_out), sparsity)
+    m = sscti_topology(c, n_out, sparsity, rule="per-neuron-distinct")
+    np.testing.assert_array_equal(m, _distinct_oracle(c, n_out, k))
+    assert np.ptp(m.sum(axis=0)) <= 1
+    active = int((c > 0).any(axis=1).sum()) or n_in
+    if n_out <= active:  # no profile shared: the per-neuron rule exactly
+        np.testing.assert_array_equal(m, sscti_topology(c, n_out, sparsity, rule="per-neuron"))
+
+
+def test_sscti_per_neuron_distinct_gives_outputs_sharing_a_profile_other_inputs():
+    rng = np.random.default_rng(1)
+    x = (rng.random((500, 20)) < 0.3).astype(float)
+    c = spike_correlation(x)
+    per = sscti_topology(c, 60, 0.9, rule="per-neuron")           # 3 outputs per profile
+    distinct = sscti_topology(c, 60, 0.9, rule="per-neuron-distinct")
+    assert per.sum() == distinct.sum() and (distinct.sum(axis=0) == 2).all()
+    same = lambda m: sum((m[:, j] == m[:, j + 20]).all() for j in range(20))  # noqa: E731
+    assert same(per) == 20 and same(distinct) == 0
+    np.testing.assert_array_equal(per[:, :20], distinct[:, :20])  # the first copies agree
+
+
 def test_sscti_per_neuron_gives_inputs_to_outputs_the_tiling_starves():
     rng = np.random.default_rng(0)
     x = (rng.random((400, 8)) < 0.3).astype(float)
