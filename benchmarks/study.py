@@ -72,6 +72,8 @@ class Study:
     seeds: tuple[int, ...]
     grid: dict = dataclasses.field(default_factory=dict)
     fixed: dict = dataclasses.field(default_factory=dict)
+    #: a tuning stage even with one option set per method (one more point of a grid)
+    tuning: bool = False
 
 
 def _parse_value(name: str, text: str):
@@ -248,7 +250,8 @@ def summarize_study(study: Study, done: list) -> dict:
             best[row["method"]] = {"options": row["options"], "tag": row["tag"],
                                    "val_accuracy_mean": row["val_accuracy_mean"],
                                    "val_accuracy_std": row["val_accuracy_std"], "n": row["n"]}
-    tuning = any(len([r for r in rows if r["method"] == m]) > 1 for m in study.methods)
+    tuning = study.tuning or any(len([r for r in rows if r["method"] == m]) > 1
+                                 for m in study.methods)
     dense = [r for r in rows if r["method"] == "dense"]
     dense = max(dense, key=lambda r: r.get("val_accuracy_mean") or 0.0) if dense else None
     for row in rows:  # ratios to the dense run chosen on validation
@@ -434,6 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "PATH:m1,m2 takes only those methods' choices from PATH)")
     p.add_argument("--inherit", default=None, help="with --best-from: the method whose choice "
                    "methods without their own take (e.g. chsnn for its ablations)")
+    p.add_argument("--tuning", action="store_true", help="a tuning stage even with one option "
+                   "set per method: the table shows validation accuracy only")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default 2)")
     p.add_argument("--table", default=None, help="also write the Markdown table here")
     p.add_argument("--status", action="store_true", help="list the runs and their state; "
@@ -456,7 +461,7 @@ def _study_from_args(args) -> Study:
         key, _, values = item.partition("=")
         grid[key.strip()] = [_parse_value(key.strip(), v) for v in values.split(",") if v.strip()]
     fixed = _load_best(args.best_from, methods, args.inherit) if args.best_from else {}
-    return Study(args.name, base, methods, seeds, grid, fixed)
+    return Study(args.name, base, methods, seeds, grid, fixed, tuning=args.tuning)
 
 
 def main(argv: list[str] | None = None) -> int:

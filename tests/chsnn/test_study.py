@@ -75,6 +75,17 @@ def test_bad_options_are_refused_before_anything_runs(tmp_path, capsys):
     assert not any(tmp_path.iterdir())
 
 
+def test_a_one_point_tuning_stage_hides_the_test_set(tmp_path):
+    out = tmp_path / "study"
+    args = ["--out", str(out), "--name", "point", "--methods", "static", "--seeds", "0",
+            "--workers", "1", *TINY]
+    assert study.main([*args, "--tuning"]) == 0
+    md = (out / "point.md").read_text()
+    assert "test accuracy" not in md and "**yes**" in md
+    assert study.main([*args, "--no-run"]) == 0           # the same run as a final stage
+    assert "test accuracy" in (out / "point.md").read_text()
+
+
 def test_several_tuning_studies_give_each_method_its_best_choice(tmp_path):
     first, second = tmp_path / "tune.json", tmp_path / "tune2.json"
 
