@@ -406,9 +406,15 @@ def _load_best(paths, methods, inherit: str | None) -> dict:
         for method, choice in json.loads(path.read_text())["best"].items():
             if only is not None and method not in only:
                 continue
-            if method not in best or choice["val_accuracy_mean"] > \
-                    best[method]["val_accuracy_mean"]:
-                best[method] = choice
+            if method in best:
+                vals = (choice.get("val_accuracy_mean"), best[method].get("val_accuracy_mean"))
+                if None in vals:
+                    raise ConfigError(f"{path} and another study both chose options for "
+                                      f"{method!r}, but without validation accuracies to "
+                                      "compare (a study saved before they were recorded)")
+                if vals[0] <= vals[1]:
+                    continue
+            best[method] = choice
     path = ", ".join(str(p) for p in paths)
     fixed = {}
     for m in methods:

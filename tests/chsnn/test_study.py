@@ -106,6 +106,12 @@ def test_several_tuning_studies_give_each_method_its_best_choice(tmp_path):
     assert only == {"dense": {"lr": 0.003}, "set": {"lr": 0.01, "zeta": 0.1}}
     with pytest.raises(study.ConfigError, match="no tuned options for 'static'"):
         study._load_best([first, second], ["static"], None)
+    old = tmp_path / "old.json"                  # a study saved without the accuracies
+    old.write_text(json.dumps({"best": {"set": {"options": {"lr": 0.003}}}}))
+    assert study._load_best([old, f"{first}:dense"], ["set", "dense"], None)["set"] == {
+        "lr": 0.003}
+    with pytest.raises(study.ConfigError, match="without validation accuracies"):
+        study._load_best([old, second], ["set"], None)
 
 
 def test_option_values_take_the_field_types():
