@@ -38,7 +38,6 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
-from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._kernels import INTERNAL_COMMUNITY, node_factor
@@ -235,7 +234,9 @@ def _prefetch(typingctx, arr, idx):
         i8p = builder.bitcast(builder.gep(ary.data, [k]), ir.IntType(8).as_pointer())
         i32 = ir.IntType(32)
         fnty = ir.FunctionType(ir.VoidType(), [i8p.type, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        # "llvm.prefetch.p0i8": its name with typed pointers (LLVM 14), which LLVM's
+        # auto-upgrade renames for opaque ones (LLVM >= 17: "llvm.prefetch.p0")
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [i8p.type], fnty)
         builder.call(fn, [i8p, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
         return context.get_dummy_value()
 
