@@ -90,7 +90,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--update-interval", type=int, default=None,
                    help="steps between topology updates (default one epoch)")
     p.add_argument("--zeta", type=float, default=None, help="fraction of each layer's links "
-                   "a topology update removes and regrows, before its decay (default 0.3)")
+                   "a topology update removes and regrows, before its decay (default 0.3; "
+                   "methods that evolve their topology: compare runs dense and static "
+                   "without it)")
     p.add_argument("--calibration-samples", type=int, default=d.calibration_samples)
     p.add_argument("--sscti-rule", default=d.sscti_rule, choices=SSCTI_RULES,
                    help="SSCTI: the paper's tiled correlation profiles, or every hidden neuron "
@@ -143,14 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config(args, method: str, seed: int) -> TrainConfig:
+def _config(args, method: str, seed: int, *, zeta: float | None = None) -> TrainConfig:
+    """The run's configuration (``zeta``: ``--zeta``, or as :func:`chsnn.compare.zeta_for`
+    gives it to the method in ``chsnn compare``)."""
     return TrainConfig(
         method=method, model=args.model, dataset=args.dataset, data_root=args.data_root,
         sparsity=args.sparsity, seed=seed, batch_size=args.batch_size,
         epochs=TrainConfig().epochs if args.epochs is None else args.epochs,
         lr=args.lr, weight_decay=args.weight_decay, T=args.T, encoder=args.encoder,
         hidden=args.hidden, n_train=args.n_train, n_test=args.n_test,
-        update_interval=args.update_interval, zeta=args.zeta,
+        update_interval=args.update_interval, zeta=zeta,
         calibration_samples=args.calibration_samples,
         energy_samples=args.energy_samples, device=args.device, val_fraction=args.val_fraction,
         optimizer=args.optimizer, momentum=args.momentum, lr_schedule=args.lr_schedule,
@@ -199,8 +203,8 @@ def _train(args) -> int:
         return 0
     if not args.out:
         raise _UsageError("train needs --out DIR (or --resume DIR)")
-    report = train(_config(args, args.method, args.seed), args.out, progress=_bars(args),
-                   plots=not args.no_plots, log=log)
+    report = train(_config(args, args.method, args.seed, zeta=args.zeta), args.out,
+                   progress=_bars(args), plots=not args.no_plots, log=log)
     if launched_rank() != 0:
         return 0
     if args.quiet:
@@ -212,7 +216,7 @@ def _train(args) -> int:
 
 
 def _compare(args) -> int:
-    from .compare import compare, format_table
+    from .compare import compare, format_table, zeta_for
     from .ddp import launched_world_size
 
     if launched_world_size() > 1:
@@ -223,9 +227,11 @@ def _compare(args) -> int:
     seeds = _split(args.seeds, "seeds", int)
     if len(set(seeds)) != len(seeds):
         raise _UsageError(f"--seeds repeats a seed ({args.seeds}): each seed is one run")
-    configs = [_config(args, m, s) for m in methods for s in seeds]  # validate all first
+    # --zeta is for the methods that evolve their topology; dense and static run without it
+    configs = [_config(args, m, s, zeta=zeta_for(m, args.zeta))
+               for m in methods for s in seeds]  # validate all first
     names = list(dict.fromkeys(c.method for c in configs))  # canonical, in the given order
-    result = compare(configs[0], names, seeds, args.out, lr=args.lr,
+    result = compare(configs[0], names, seeds, args.out, lr=args.lr, zeta=args.zeta,
                      progress=_bars(args), plots=not args.no_plots,
                      log=None if args.quiet else print)
     print()

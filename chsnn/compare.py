@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import atomic
 from .config import TrainConfig
+from .methods import get_method
 from .train import CHECKPOINT, CONFIG, REPORT, RunError, train
 
 __all__ = ["compare", "run_or_reuse", "same_experiment", "summarize", "format_table",
@@ -74,20 +75,36 @@ def run_or_reuse(cfg: TrainConfig, run_dir: Path, progress: bool = False, plots:
     return train(cfg, run_dir, progress=progress, plots=plots, log=log)
 
 
+def zeta_for(method: str, zeta: float | None) -> float | None:
+    """``zeta`` for a method that evolves its topology, ``None`` for dense and static (a
+    comparison's ``--zeta`` is meant for the dynamic methods).
+
+    >>> zeta_for("set", 0.1), zeta_for("static", 0.1)
+    (0.1, None)
+    """
+    try:
+        return zeta if get_method(method).evolves else None
+    except ValueError:  # an unknown name: TrainConfig reports it in one line
+        return zeta
+
+
 def compare(base: TrainConfig, methods: Sequence[str], seeds: Sequence[int], out,
-            *, lr: float | None = None, progress: bool = True, plots: bool = True,
+            *, lr: float | None = None, zeta: float | None = None, progress: bool = True,
+            plots: bool = True,
             log: Callable[[str], None] | None = print) -> dict:
     """Train every method with every seed (same model, data, epochs) and summarise.
 
     Every run takes ``base``'s options except the method, the seed and the learning rate:
     ``lr`` for every method when given, else each method's own default
-    (:attr:`chsnn.methods.Method.lr`).
+    (:attr:`chsnn.methods.Method.lr`); ``zeta`` for the methods that evolve their topology
+    (:func:`zeta_for`).
 
     Returns ``{"rows": [...one per method...], "runs": [...reports without history...]}``,
     also written to ``out/comparison.json`` (and a Markdown table to ``out/comparison.md``).
     """
     out = Path(out)
-    configs = [base.replace(method=m, seed=int(s), lr=lr) for m in methods for s in seeds]
+    configs = [base.replace(method=m, seed=int(s), lr=lr, zeta=zeta_for(m, zeta))
+               for m in methods for s in seeds]
     reports = []
     for cfg in configs:
         run_dir = out / cfg.method / f"seed{cfg.seed}"

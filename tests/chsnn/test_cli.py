@@ -122,6 +122,18 @@ def test_compare_runs_methods_and_seeds_and_reuses_finished_runs(tmp_path, capsy
     assert (out / "dense" / "seed1" / "report.json").stat().st_mtime_ns == mtime
 
 
+def test_zeta_reaches_the_dynamic_methods_only(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    args = ["compare", "--methods", "set,static", "--seeds", "0", "--out", str(out), "--zeta",
+            "0.1", *SMALL[:6], "--epochs", "1", *SMALL[8:]]
+    assert main(args) == 0
+    assert json.loads((out / "set" / "seed0" / "config.json").read_text())["zeta"] == 0.1
+    assert json.loads((out / "static" / "seed0" / "config.json").read_text())["zeta"] is None
+    assert main(["train", "--method", "static", "--zeta", "0.1", "--out",
+                 str(tmp_path / "s"), *SMALL]) == 2                # train: a clear error
+    assert "does not evolve" in capsys.readouterr().err
+
+
 def test_summarize_and_table_by_hand():
     def rep(method, acc, sops, seed):
         return {"method": method, "test_accuracy": acc, "sparsity_linear": 0.99,
