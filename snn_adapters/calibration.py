@@ -136,10 +136,12 @@ def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: f
     """
     first = rec.order[0]
     rates = rec.rates
+    # the first layer's recorded rows, concatenated once (SSCTI and the matched SSWI read them)
+    rows = rec.first_layer_rows() if (sscti or (sswi and sswi_rule == "matched")) else None
     out = {}
     for name, (n_in, n_out) in shapes.items():
         if name == first and sscti:
-            corr = spike_correlation(rec.first_layer_rows())
+            corr = spike_correlation(rows)
             layer_links = np.flatnonzero(sscti_topology(corr, n_out, sparsity,
                                                                   rule=sscti_rule))
         else:
@@ -153,8 +155,7 @@ def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: f
                            theta=None if position == "first" else theta)
             w = normal_on_links(layer_links.size, std, rng)
             if name == first and sswi_rule == "matched":
-                w = _matched(rec.first_layer_rows(), links[name], weights[name], layer_links, w,
-                             (n_in, n_out))
+                w = _matched(rows, links[name], weights[name], layer_links, w, (n_in, n_out))
         out[name] = (layer_links, w)
     return out
 

@@ -66,22 +66,27 @@ def reverse_positions(indptr, indices):
     return rev
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _set_marks(indptr, indices, z, mark, value):
+    """``mark[y] = value`` for every neighbour ``y`` of ``z``."""
+    for p in range(indptr[z], indptr[z + 1]):
+        mark[indices[p]] = value
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _etri_part(indptr, indices, c, n_chunks, etri):
     """``etri`` at the links of the nodes ``z = c, c + n_chunks, ...``."""
     n = indptr.size - 1
     mark = np.zeros(n, np.uint8)
     for z in range(c, n, n_chunks):
-        for p in range(indptr[z], indptr[z + 1]):
-            mark[indices[p]] = 1
+        _set_marks(indptr, indices, z, mark, 1)
         for p in range(indptr[z], indptr[z + 1]):
             w = indices[p]
             cnt = 0
             for t in range(indptr[w], indptr[w + 1]):
                 cnt += mark[indices[t]]
             etri[p] = cnt
-        for p in range(indptr[z], indptr[z + 1]):
-            mark[indices[p]] = 0
+        _set_marks(indptr, indices, z, mark, 0)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -90,8 +95,7 @@ def _tri_part(indptr, indices, rev, c, n_chunks, tri_ptr, tri_y, tri_pos):
     n = indptr.size - 1
     mark = np.zeros(n, np.uint8)
     for z in range(c, n, n_chunks):
-        for p in range(indptr[z], indptr[z + 1]):
-            mark[indices[p]] = 1
+        _set_marks(indptr, indices, z, mark, 1)
         for p in range(indptr[z], indptr[z + 1]):
             w = indices[p]
             e = tri_ptr[p]
@@ -101,8 +105,7 @@ def _tri_part(indptr, indices, rev, c, n_chunks, tri_ptr, tri_y, tri_pos):
                     tri_y[e] = y
                     tri_pos[e] = rev[t]
                     e += 1
-        for p in range(indptr[z], indptr[z + 1]):
-            mark[indices[p]] = 0
+        _set_marks(indptr, indices, z, mark, 0)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
