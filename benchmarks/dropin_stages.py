@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_dropin as bd  # noqa: E402
 import torch  # noqa: E402
 
+from chgraph.evolution import SSCTI_RULES  # noqa: E402
 from chsnn.data import load_dataset  # noqa: E402
 from snn_adapters import CHSNN  # noqa: E402
 
@@ -102,7 +103,7 @@ def main(argv=None) -> int:
     p.add_argument("--variants", default="none,paper,matched")
     p.add_argument("--seeds", default="0,1")
     p.add_argument("--sscti-rule", default="per-neuron",
-                   choices=("tiled", "per-neuron", "per-neuron-distinct"))
+                   choices=SSCTI_RULES)
     args = p.parse_args(argv)
     lines = []
     for fw in args.frameworks.split(","):
