@@ -40,6 +40,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
+from chgraph.evolution import SSCTI_RULES, SSWI_RULES
+
 FRAMEWORKS = ("torch", "spikingjelly", "snntorch", "norse")
 INPUTS = ("poisson", "analog")
 VARIANTS = ("calibrate", "no-calibrate", "static")
@@ -284,9 +286,9 @@ def main(argv=None) -> int:
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--calibration-samples", type=int, default=512)
     p.add_argument("--sscti-rule", default=_default("sscti_rule"),
-                   choices=("tiled", "per-neuron", "per-neuron-distinct"),
+                   choices=SSCTI_RULES,
                    help="(default: CHSNN's, %(default)s)")
-    p.add_argument("--sswi-rule", default=_default("sswi_rule"), choices=("paper", "matched"),
+    p.add_argument("--sswi-rule", default=_default("sswi_rule"), choices=SSWI_RULES,
                    help="(default: CHSNN's, %(default)s)")
     p.add_argument("--n-train", type=int, default=None, help="the first N training images")
     p.add_argument("--n-test", type=int, default=None, help="the first N test images")
