@@ -25,6 +25,7 @@ from chgraph.evolution import (
 )
 
 from .layers import layer_shape
+from .thresholds import NOT_A_NEURON, as_threshold, threshold_attribute
 
 __all__ = ["layer_input_rows", "SpikeRecorder", "calibrated_layers"]
 
@@ -50,6 +51,10 @@ class SpikeRecorder:
         The sparse layers.
     max_observations : int
         Rows of the first layer's input kept for the correlation (later rows are dropped).
+    model : nn.Module, optional
+        With a model, forward hooks on its spiking-neuron modules
+        (:func:`~snn_adapters.thresholds.threshold_attribute`) also record which neuron each
+        layer drives: see :meth:`thresholds`.
 
     Attributes
     ----------
@@ -61,7 +66,8 @@ class SpikeRecorder:
         Whether every recorded first-layer input was 0/1.
     """
 
-    def __init__(self, layers: dict, max_observations: int = 200_000) -> None:
+    def __init__(self, layers: dict, max_observations: int = 200_000,
+                 model: nn.Module | None = None) -> None:
         self.layers = dict(layers)
         self.max_observations = int(max_observations)
         self.order: list[str] = []
@@ -72,6 +78,25 @@ class SpikeRecorder:
         self.binary = True
         self._handles = [m.register_forward_pre_hook(self._make_hook(n))
                          for n, m in self.layers.items()]
+        self._driven: dict[str, float | None] = {}  # layer -> threshold of the neuron after it
+        self._pending: str | None = None  # the last layer called, while no neuron followed yet
+        if model is not None:
+            own = {id(m) for m in self.layers.values()}
+            self._handles += [m.register_forward_hook(self._neuron_hook)
+                              for m in model.modules() if id(m) not in own
+                              and threshold_attribute(m) is not NOT_A_NEURON]
+
+    def _neuron_hook(self, module, args, output) -> None:
+        if self._pending is not None:
+            self._driven[self._pending] = as_threshold(threshold_attribute(module))
+            self._pending = None
+
+    def thresholds(self) -> dict:
+        """``{layer: threshold}`` of the spiking neurons each sparse layer drives: those of
+        the first neuron module (of the ``model`` given) called after the layer and before any
+        other sparse layer; ``None`` where that module's threshold is not one positive number.
+        Layers that feed another layer directly, or no neuron we know, are absent."""
+        return {n: t for n, t in self._driven.items()}
 
     def _make_hook(self, name: str):
         def hook(module, args):
@@ -81,6 +106,7 @@ class SpikeRecorder:
                 rows = layer_input_rows(module, args[0].detach())
                 if name not in self.order:
                     self.order.append(name)
+                self._pending = None if name in self._driven else name
                 self._nonzero[name] += int(torch.count_nonzero(rows))
                 self._count[name] += rows.numel()
                 if name == self.order[0] and self._n_rows < self.max_observations:
@@ -118,7 +144,7 @@ class SpikeRecorder:
 
 
 def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: float, rng, *,
-                      sscti: bool, sswi: bool, theta: float, classifier: str | None,
+                      sscti: bool, sswi: bool, theta, classifier: str | None,
                       sscti_rule: str = "tiled", sswi_rule: str = "paper",
                       weights: dict | None = None) -> dict:
     """The calibrated topology and weights of every sparse layer (docs/method.md, sections
@@ -128,7 +154,8 @@ def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: f
     :func:`~chgraph.evolution.sscti_topology`) from its recorded input rows; the others keep
     ``links`` (their present links). With ``sswi`` every layer gets SSWI weights on its links
     (``first``: ``St`` = 1 - its input firing rate; ``classifier``: ``last``; else ``hidden``
-    with threshold ``theta``), drawn from ``rng`` in link order; without, ``None`` (the
+    with threshold ``theta``, one number or ``{name: threshold}``), drawn from ``rng`` in link
+    order; without, ``None`` (the
     present weights stay, 0 on new links). With ``sswi_rule="matched"`` the first layer's
     draw is then rescaled per neuron (:func:`~chgraph.evolution.match_current`) so that its
     input current over the recorded rows has the mean power the present links and ``weights``
@@ -152,7 +179,8 @@ def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: f
                         "last" if name == classifier else "hidden")
             std = sswi_std(position, n_in, 1.0 - layer_links.size / (n_in * n_out),
                            st=1.0 - rates[first] if position == "first" else None,
-                           theta=None if position == "first" else theta)
+                           theta=None if position == "first" else
+                           theta[name] if isinstance(theta, dict) else theta)
             w = normal_on_links(layer_links.size, std, rng)
             if name == first and sswi_rule == "matched":
                 w = _matched(rows, links[name], weights[name], layer_links, w, (n_in, n_out))

@@ -85,15 +85,21 @@ class CHSNN:
     classifier : str, optional
         Name of the classifier layer. Default: the last linear-like layer in registration
         order; a warning is given if the forward order disagrees.
-    theta : float
-        Firing threshold used by SSWI (default 1.0).
+    theta : float or "auto"
+        Firing threshold of the neurons a hidden sparse layer drives, used by SSWI's hidden
+        rule. ``"auto"`` (default): read in :meth:`calibrate` from the first spiking module
+        called after each layer (``v_threshold`` of ``snn_adapters.LIF`` and SpikingJelly's
+        nodes, snnTorch's ``threshold``, Norse's ``p.v_th``:
+        :mod:`snn_adapters.thresholds`), 1.0 where none is found (with a warning for the
+        layers whose SSWI uses it). A number: that threshold for every layer.
     sscti : bool
         Use the spike-correlated topology for the first layer in :meth:`calibrate` (default
         True; False keeps the random topology and only applies SSWI).
-    sscti_rule : {"per-neuron", "tiled"}
+    sscti_rule : {"per-neuron", "tiled", "per-neuron-distinct"}
         How SSCTI turns the correlation into links (:func:`~chgraph.evolution.sscti_topology`):
-        every hidden neuron its own top correlations among the inputs that fire (default), or
-        the paper's tiling (which can leave neurons without inputs). The defaults of
+        every hidden neuron its own top correlations among the inputs that fire (default), the
+        paper's tiling (which can leave neurons without inputs), or per-neuron with distinct
+        slices of a shared profile. The defaults of
         ``sscti_rule`` and ``sswi_rule`` are what a validation study of drop-in networks chose
         (docs/method.md, section 3.2); ``chsnn train`` passes the rules its own study chose.
     sswi : bool
@@ -157,7 +163,7 @@ class CHSNN:
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, sparsity: float,
                  total_steps: int, *, update_interval: int | None = None, include=None,
                  exclude=None, sparse_classifier: bool = False, classifier: str | None = None,
-                 theta: float = 1.0, sscti: bool = True, sswi: bool = True,
+                 theta: float | str = "auto", sscti: bool = True, sswi: bool = True,
                  sscti_rule: str = "per-neuron", sswi_rule: str = "matched", chains=None,
                  seed=None, max_calibration_observations: int = 200_000,
                  execution: str = "masked", backend: str = "auto",
@@ -169,10 +175,11 @@ class CHSNN:
             raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
                             f"{type(optimizer).__name__}")
         sparsity = checks.sparsity(sparsity)
-        try:
-            theta = checks.real("theta", theta, 0.0, open_low=True)
-        except TypeError as exc:
-            raise ValueError(str(exc)) from None
+        if not (isinstance(theta, str) and theta == "auto"):
+            try:
+                theta = float(checks.real("theta", theta, 0.0, open_low=True))
+            except TypeError as exc:
+                raise ValueError(f"{exc} (or 'auto')") from None
         total_steps = checks.integer("total_steps", total_steps)
         checks.one_of("sscti_rule", sscti_rule, SSCTI_RULES)
         checks.one_of("sswi_rule", sswi_rule, SSWI_RULES)
@@ -210,7 +217,8 @@ class CHSNN:
         self.model = model
         self.optimizer = optimizer
         self.sparsity = float(sparsity)
-        self.theta = float(theta)
+        #: the SSWI threshold: a number, or "auto" (read from the model's neurons in calibrate)
+        self.theta = theta
         self.sscti = bool(sscti)
         self.sscti_rule = sscti_rule
         self.sswi_rule = sswi_rule
@@ -549,7 +557,8 @@ class CHSNN:
         if self.step_count > 0:
             raise RuntimeError("calibrate() initialises topology and weights: call it before "
                                "training starts")
-        rec = SpikeRecorder(self._layers, self.max_calibration_observations)
+        rec = SpikeRecorder(self._layers, self.max_calibration_observations,
+                            model=self.model if self.theta == "auto" else None)
         try:
             yield rec
         finally:
@@ -571,18 +580,19 @@ class CHSNN:
                    "current instead)")
             warnings.warn(f"CHSNN.calibrate(): the input of {first!r} is not binary; SSCTI "
                           f"correlates the analog values and {how}", stacklevel=3)
+        thetas = self._thresholds(rec, first)
         payload = None
         if rank() == 0:
             shapes = {n: storage.layer_shape_of(m) for n, m in self._layers.items()}
             present = {n: storage.layer_links(m) for n, m in self._layers.items()}
             out = calibrated_layers(
                 rec, shapes, {n: links for n, (links, _) in present.items()},
-                self.sparsity, self._rng, sscti=self.sscti, sswi=self.sswi, theta=self.theta,
+                self.sparsity, self._rng, sscti=self.sscti, sswi=self.sswi, theta=thetas,
                 classifier=self.classifier, sscti_rule=self.sscti_rule,
                 sswi_rule=self.sswi_rule, weights={n: w for n, (_, w) in present.items()})
             payload = {"layers": out, "rng": self._rng.bit_generator.state,
                        "info": {"first_layer": first, "rates": rates, "binary": rec.binary,
-                                "observations": int(rec.n_observations), "theta": self.theta,
+                                "observations": int(rec.n_observations), "theta": thetas,
                                 "sscti": self.sscti, "sscti_rule": self.sscti_rule,
                                 "sswi_rule": self.sswi_rule,
                                 "sswi": self.sswi}}
@@ -593,6 +603,21 @@ class CHSNN:
                 storage.write_links(self._layers[name], self.optimizer, links, w)
         self.calibration = payload["info"]
         self._check_consistency("calibration")
+
+    def _thresholds(self, rec: SpikeRecorder, first: str) -> dict:
+        """``{layer: theta}`` for SSWI: :attr:`theta` everywhere, or (``"auto"``) what the
+        recorder saw after each layer, 1.0 where it saw nothing usable."""
+        if self.theta != "auto":
+            return {n: self.theta for n in self._layers}
+        found = rec.thresholds()
+        if self.sswi:
+            blind = [n for n in self._layers
+                     if n not in (first, self.classifier) and found.get(n) is None]
+            if blind:
+                warnings.warn(f"CHSNN.calibrate(): no spiking neuron with one positive "
+                              f"threshold was called right after layers {blind}; their SSWI "
+                              "uses theta = 1 (pass theta=... to set it)", stacklevel=4)
+        return {n: found.get(n) or 1.0 for n in self._layers}
 
     # -- distributed -------------------------------------------------------------------------------
     def mask_checksum(self) -> torch.Tensor:

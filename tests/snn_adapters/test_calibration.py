@@ -127,7 +127,7 @@ def test_single_step_layout_and_theta():
     rows = torch.cat(xs).numpy()
     expected = sscti_topology(spike_correlation(rows), 24, 0.8)
     np.testing.assert_array_equal(model.fc1.weight_mask.numpy().T, expected)
-    assert sp.calibration["theta"] == 0.5
+    assert sp.calibration["theta"] == {"fc1": 0.5, "fc2": 0.5, "head": 0.5}
     w = model.head.weight[model.head.weight_mask]  # the sparse classifier uses the last form
     assert float(w.detach().std()) == pytest.approx(sswi_std("last", 24, 0.8, theta=0.5), rel=0.35)
 
