@@ -96,7 +96,7 @@ class SpikeRecorder:
         the first neuron module (of the ``model`` given) called after the layer and before any
         other sparse layer; ``None`` where that module's threshold is not one positive number.
         Layers that feed another layer directly, or no neuron we know, are absent."""
-        return {n: t for n, t in self._driven.items()}
+        return dict(self._driven)
 
     def _make_hook(self, name: str):
         def hook(module, args):
@@ -144,7 +144,7 @@ class SpikeRecorder:
 
 
 def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: float, rng, *,
-                      sscti: bool, sswi: bool, theta, classifier: str | None,
+                      sscti: bool, sswi: bool, theta: dict, classifier: str | None,
                       sscti_rule: str = "tiled", sswi_rule: str = "paper",
                       weights: dict | None = None) -> dict:
     """The calibrated topology and weights of every sparse layer (docs/method.md, sections
@@ -154,12 +154,11 @@ def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: f
     :func:`~chgraph.evolution.sscti_topology`) from its recorded input rows; the others keep
     ``links`` (their present links). With ``sswi`` every layer gets SSWI weights on its links
     (``first``: ``St`` = 1 - its input firing rate; ``classifier``: ``last``; else ``hidden``
-    with threshold ``theta``, one number or ``{name: threshold}``), drawn from ``rng`` in link
-    order; without, ``None`` (the
-    present weights stay, 0 on new links). With ``sswi_rule="matched"`` the first layer's
-    draw is then rescaled per neuron (:func:`~chgraph.evolution.match_current`) so that its
-    input current over the recorded rows has the mean power the present links and ``weights``
-    (the layer's initialisation) give on the same rows.
+    with the layer's threshold ``theta[name]``), drawn from ``rng`` in link order; without,
+    ``None`` (the present weights stay, 0 on new links). With ``sswi_rule="matched"`` the
+    first layer's draw is then rescaled per neuron (:func:`~chgraph.evolution.match_current`)
+    so that its input current over the recorded rows has the mean power the present links and
+    ``weights`` (the layer's initialisation) give on the same rows.
     """
     first = rec.order[0]
     rates = rec.rates
@@ -179,8 +178,7 @@ def calibrated_layers(rec: SpikeRecorder, shapes: dict, links: dict, sparsity: f
                         "last" if name == classifier else "hidden")
             std = sswi_std(position, n_in, 1.0 - layer_links.size / (n_in * n_out),
                            st=1.0 - rates[first] if position == "first" else None,
-                           theta=None if position == "first" else
-                           theta[name] if isinstance(theta, dict) else theta)
+                           theta=None if position == "first" else theta[name])
             w = normal_on_links(layer_links.size, std, rng)
             if name == first and sswi_rule == "matched":
                 w = _matched(rows, links[name], weights[name], layer_links, w, (n_in, n_out))
