@@ -32,7 +32,7 @@ from .predictors import (
 FEW_FORMATS = ["csr_array", "coo_matrix", "nested list"]
 LAYER_PROPERTIES = [p for p in PROPERTIES if p not in ("symmetric", "reference")]
 GRAPH_PROPERTIES = [p for p in PROPERTIES if p not in ("transpose", "reference")]
-# a property that fails implies these fail too
+# a property that fails implies these can fail too
 IMPLIED = {"isolated_node": {"disjoint_union"}}
 # the properties a broken predictor keeps are checked on fewer examples (the project's
 # predictors, below, run them on the profile's number)
@@ -64,7 +64,9 @@ def check_broken(fn, name, bipartite, kept=True):
                  settings=without_shrinking())
     assert [r.name for r in kept.results if r.status != "skipped"] == [
         p for p in (LAYER_PROPERTIES if bipartite else GRAPH_PROPERTIES) if p != name]
-    assert set(kept.failed) == IMPLIED.get(name, set()), str(kept)
+    # an implied property may pass on the few examples it gets here (the broken input need not
+    # be drawn): nothing else may fail
+    assert set(kept.failed) <= IMPLIED.get(name, set()), str(kept)
     return broken
 
 
