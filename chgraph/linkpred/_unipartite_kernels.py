@@ -95,10 +95,14 @@ def _tri_part(indptr, indices, rev, c, n_chunks, tri_ptr, tri_y, tri_pos):
     n = indptr.size - 1
     mark = np.zeros(n, np.uint8)
     for z in range(c, n, n_chunks):
+        if tri_ptr[indptr[z + 1]] == tri_ptr[indptr[z]]:  # z in no triangle
+            continue
         _set_marks(indptr, indices, z, mark, 1)
         for p in range(indptr[z], indptr[z + 1]):
-            w = indices[p]
             e = tri_ptr[p]
+            if e == tri_ptr[p + 1]:  # the link z - w closes no triangle
+                continue
+            w = indices[p]
             for t in range(indptr[w], indptr[w + 1]):
                 y = indices[t]
                 if mark[y]:
@@ -386,6 +390,8 @@ def _a_wedge(i, a, lo, psi, g, w, s, row, nt, lab):
             for t in range(s1 - start):
                 o = np.uint32(nodes[t])
                 nt = _add(row, touched, nt, o, fb[t] * tab[np.uint32(codes[t])], lab)
+    if tri_ptr[indptr[a + 1]] == tri_ptr[indptr[a]]:  # a in no triangle: no o in N(i) & N(o)
+        return nt
     ka = deg[a]
     ca = cw[2 * a]
     for pp in range(_first_above(indices, indptr[a], indptr[a + 1], lo), indptr[a + 1]):
