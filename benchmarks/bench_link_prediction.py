@@ -25,9 +25,10 @@ the dense ``link_scores`` time and paths per second (up to 10,000 nodes), the ra
 former pairwise kernel and against ``networkx.resource_allocation_index`` (L2), and the time and
 peak memory of ``top_k_links`` (top-100, top-1000 from 100,000 nodes; every pair is scored once,
 so W / time is the rate of exact scores without an n x n output) with the ratio against the
-per-seed selection it replaced (up to 20,000 nodes), all in one run. Below the targets it
-prints why each miss happens, from the same run's figures (the time to write an n x n array
-once; paths per 2-walk).
+per-seed selection it replaced (up to 20,000 nodes), and two floors (``path_floors.py``: the
+bare walk to every path, and per-pair walk counts with nothing else), all in one run. Below
+the targets it prints why each miss happens, from the same run's figures (the time to write
+an n x n array once; paths per 2-walk; the floors).
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ import numba  # noqa: E402
 import chgraph  # noqa: E402
 from chgraph.graph import as_layer, csr_row_indices  # noqa: E402
 from chgraph.linkpred.scores import BipartiteScorer  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import path_floors  # noqa: E402
 
 METHOD = "CH3-L3"
 MB = 2.0**20
@@ -747,6 +751,17 @@ def output_floor(n: int) -> float:
     return best
 
 
+def best_of_two(fn: Callable[[], object]) -> float:
+    """Seconds of the faster of two calls of ``fn`` (after a first, untimed one)."""
+    fn()
+    best = np.inf
+    for _ in range(2):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def graph_paths(g) -> float:
     """Ordered L3 paths ``W = sum over ordered links (a, b) of (k_a - 1)(k_b - 1)`` (each
     unordered path i-a-b-o counted from both seeds, as a full score matrix visits it)."""
@@ -764,6 +779,8 @@ class GraphResult:
     walks: float
     strategy: str
     prepare_seconds: float
+    walk_floor_seconds: float
+    count_floor_seconds: float
     scores_seconds: float | None
     paths_per_second: float | None
     scores_rss_bytes: float | None
@@ -798,6 +815,8 @@ def warm_up_graphs() -> float:
             UnipartiteScorer(g, chgraph.PREDICTORS[method], 0, strategy).rows(np.arange(60), True)
         chgraph.link_scores(g, method, bipartite=False)
         chgraph.top_k_links(g, 5, method, bipartite=False)
+    ip, ix = g.csr.indptr.astype(np.int64), g.csr.indices.astype(np.int32)
+    path_floors.walk_floor(ip, ix), path_floors.count_floor(ip, ix)
     return time.perf_counter() - t0
 
 
@@ -810,8 +829,14 @@ def bench_graph(case: GraphCase) -> GraphResult:
     n = g.n_nodes
     W = graph_paths(g)
     t0 = time.perf_counter()
-    strategy = UnipartiteScorer(g, chgraph.PREDICTORS[METHOD], 0).strategy
+    scorer = UnipartiteScorer(g, chgraph.PREDICTORS[METHOD], 0)
+    strategy = scorer.strategy
     prepare = time.perf_counter() - t0
+    # the floors, on the lists as the kernels number them (by degree): the same layout
+    lists = (scorer._indptr, scorer._indices)
+    del scorer  # its codes: not held through the timings below
+    walk_s = best_of_two(lambda: path_floors.walk_floor(*lists))
+    count_s = best_of_two(lambda: path_floors.count_floor(*lists))
     k = min(1000 if n >= 100000 else 100, n * (n - 1) // 2 - g.n_links)
     scores_s = first_s = rss = old_s = ra_s = nx_s = old_top_s = floor_s = None
     if n <= DENSE_MAX_NODES:
@@ -864,7 +889,8 @@ def bench_graph(case: GraphCase) -> GraphResult:
     return GraphResult(
         case=case.name, n_nodes=n, n_links=g.n_links, paths=W, walks=graph_walks(g),
         strategy=strategy,
-        prepare_seconds=prepare, scores_seconds=scores_s,
+        prepare_seconds=prepare, walk_floor_seconds=walk_s, count_floor_seconds=count_s,
+        scores_seconds=scores_s,
         paths_per_second=None if scores_s is None else W / scores_s,
         scores_rss_bytes=rss, old_scores_seconds=old_s,
         speedup_vs_old=None if old_s is None else old_s / scores_s,
@@ -909,7 +935,8 @@ def graph_notes(results: list[GraphResult]) -> list[str]:
     """Why a paths/s target is missed, from this run's figures: the dense ``link_scores``
     must also write an ``n x n`` output (compared with the time the target leaves), and a
     graph with few paths per 2-walk (``W / sum k^2``) pays for its seeds' 2-hop steps about as
-    much as for its paths."""
+    much as for its paths; the floors (:mod:`path_floors`) and the precomputation against the
+    time the target leaves."""
     notes = []
     for r in results:
         if r.paths_per_second is not None and r.n_nodes >= 5000 and r.paths_per_second < 3e8:
@@ -928,12 +955,21 @@ def graph_notes(results: list[GraphResult]) -> list[str]:
                     f"and nothing for the copy of each pair to its mirror entry); top-k, the "
                     f"same paths without the output, ran at {r.top_k_paths_per_second:.3g}")
         if r.n_nodes >= 5000 and r.top_k_paths_per_second < 3e8:
+            count_rate = r.paths / r.count_floor_seconds
             notes.append(
                 f"{r.case}: top-k: {r.paths / r.walks:.3g} paths per 2-walk i-a-b (W / sum k^2 "
                 f"= {r.paths:.3g} / {r.walks:.3g}): each seed first walks its 2-hop neighbourhood "
                 f"(C[b, i] and the factor of every b: random accesses), which weighs the more, "
                 f"the fewer paths follow per 2-walk ({r.walks / r.top_k_seconds:.3g} 2-walks/s "
-                f"here)")
+                f"here). The floors of this run: the bare walk to every path at "
+                f"{r.paths / r.walk_floor_seconds:.3g} paths/s, the per-pair walk counts "
+                f"(no factor, nothing precomputed, no selection) at {count_rate:.3g}"
+                + (" (below 3e8 already)" if count_rate < 3e8 else "")
+                + f"; top-k took {r.top_k_seconds / r.count_floor_seconds:.2g}x the count "
+                f"floor. W / 3e8 = {r.paths / 3e8:.3g} s less its precomputation (numbering, "
+                f"triangle lists, wedge codes: {r.prepare_seconds:.3g} s) leaves the seeds "
+                f"{(r.paths / 3e8 - r.prepare_seconds) / r.count_floor_seconds:.2g}x the "
+                f"count floor")
     return notes
 
 
@@ -945,8 +981,8 @@ def graph_table(results: list[GraphResult]) -> str:
         "| graph | nodes | links | W | W / 2-walks | kernel | link_scores s (1st) "
         "| n x n write s | paths/s | RSS MB "
         "| vs former | top-k | top-k s (1st) | W / top-k s | top-k RSS MB | vs per-seed top-k "
-        "| RA-L2 s | vs networkx RA |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| walk floor s | count floor s | top-k / count floor | RA-L2 s | vs networkx RA |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
@@ -959,6 +995,8 @@ def graph_table(results: list[GraphResult]) -> str:
             f"| {r.top_k} | {r.top_k_seconds:.3g} ({r.top_k_first_seconds:.3g}) "
             f"| {r.top_k_paths_per_second:.3g} "
             f"| {_mb(r.top_k_rss_bytes)} | {f(r.top_k_speedup_vs_old, '.1f')}x "
+            f"| {r.walk_floor_seconds:.3g} | {r.count_floor_seconds:.3g} "
+            f"| {r.top_k_seconds / r.count_floor_seconds:.2g}x "
             f"| {f(r.ra_seconds, '.3g')} | {f(r.speedup_vs_networkx, '.0f')}x |"
         )
     return "\n".join(lines)
@@ -985,7 +1023,10 @@ def run_graphs(args) -> int:
           "over top-k s; "
           "'vs networkx RA' = nx.resource_allocation_index on the pairs at distance 2 over "
           "chgraph.link_scores(RA-L2) on all pairs; RSS = peak resident growth of the first "
-          "call\n", flush=True)
+          "call; floors (benchmarks/path_floors.py, the better of two, on the kernels' "
+          "numbering): walk = every seed enumerates its 3-walks to o > i and stores nothing, "
+          "count = the same walks accumulate per-pair counts in a row, then read and zero "
+          "them (no factor, nothing precomputed, no selection)\n", flush=True)
     wanted = [c for c in GRAPH_CASES
               if (c.name in args.graph_cases if args.graph_cases else
                   (c.quick or not args.quick))]
