@@ -116,18 +116,24 @@ def symmetric(ctx, M, data):
 
 
 def permutation(ctx, M, data):
+    """The reversed order first (every list of neighbours comes the other way round: a
+    predictor that reads the first neighbour reads the last, on any example where a node has
+    two), then a drawn one."""
     n_in, n_out = M.shape
-    p = np.array(data.draw(st.permutations(range(n_in))), dtype=np.int64)
-    if ctx.bipartite:
-        q = np.array(data.draw(st.permutations(range(n_out))), dtype=np.int64)
-        ctx.details["new order of the inputs (rows)"] = p.tolist()
-        ctx.details["new order of the outputs (columns)"] = q.tolist()
-    else:
-        q = p
-        ctx.details["new order of the nodes"] = p.tolist()
-    expected = ctx.scores(M)[p][:, q]
-    ctx.assert_close(ctx.scores(M[p][:, q]), expected,
-                     "the scores of the relabelled graph are not the relabelled scores")
+    S = ctx.scores(M)
+    drawn_p = np.array(data.draw(st.permutations(range(n_in))), dtype=np.int64)
+    drawn_q = (np.array(data.draw(st.permutations(range(n_out))), dtype=np.int64)
+               if ctx.bipartite else drawn_p)
+    for kind, p, q in (("reversed", np.arange(n_in)[::-1], np.arange(n_out)[::-1]),
+                       ("drawn", drawn_p, drawn_q)):
+        if ctx.bipartite:
+            ctx.details["new order of the inputs (rows)"] = p.tolist()
+            ctx.details["new order of the outputs (columns)"] = q.tolist()
+        else:
+            ctx.details["new order of the nodes"] = p.tolist()
+        ctx.assert_close(ctx.scores(M[p][:, q]), S[p][:, q],
+                         f"the scores of the relabelled graph ({kind} order) are not the "
+                         "relabelled scores")
 
 
 def transpose(ctx, M, data):

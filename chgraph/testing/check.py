@@ -28,7 +28,8 @@ PROPERTIES = {
     "finite": "every score is finite (no NaN, no infinity)",
     "non_negative": "no score is negative",
     "symmetric": "unipartite graphs: the score of (u, v) is the score of (v, u)",
-    "permutation": "relabelling the nodes relabels the scores (permutation equivariance)",
+    "permutation": "relabelling the nodes relabels the scores (permutation equivariance; the "
+                   "reversed order, then a drawn one)",
     "transpose": "bipartite layers: the scores of B.T are the transposed scores of B",
     "isolated_node": "an isolated node added anywhere changes no other score",
     "disjoint_union": "local: the scores of a disjoint union are those of its parts, 0 across "

@@ -54,14 +54,21 @@ def without_shrinking():
                                                                      Phase.explain)])
 
 
+#: A broken predictor is checked on a fixed seed: some break their property only on some
+#: graphs (reading a node's first neighbour matters only where a node has two), and an
+#: unlucky draw of examples must not decide this test.
+BROKEN_SEED = 0
+
+
 def check_broken(fn, name, bipartite, kept=True):
     """The report of the broken property, having checked that all the others hold."""
-    broken = check(fn, bipartite=bipartite, properties=[name], settings=without_shrinking())
+    broken = check(fn, bipartite=bipartite, properties=[name], settings=without_shrinking(),
+                   seed=BROKEN_SEED)
     assert broken.failed == [name], str(broken)
     if not kept:
         return broken
     kept = check(fn, bipartite=bipartite, skip=[name], max_examples=KEPT_EXAMPLES,
-                 settings=without_shrinking())
+                 settings=without_shrinking(), seed=BROKEN_SEED)
     assert [r.name for r in kept.results if r.status != "skipped"] == [
         p for p in (LAYER_PROPERTIES if bipartite else GRAPH_PROPERTIES) if p != name]
     # an implied property may pass on the few examples it gets here (the broken input need not
