@@ -751,15 +751,10 @@ def output_floor(n: int) -> float:
     return best
 
 
-def best_of_two(fn: Callable[[], object]) -> float:
-    """Seconds of the faster of two calls of ``fn`` (after a first, untimed one)."""
-    fn()
-    best = np.inf
-    for _ in range(2):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+def _floor_seconds(floor, lists) -> float:
+    """The better of two timed calls of a floor, after an untimed one (first touch)."""
+    floor(*lists)
+    return best_time(lambda: floor(*lists), 2, np.inf, 0.0)[0]
 
 
 def graph_paths(g) -> float:
@@ -815,8 +810,9 @@ def warm_up_graphs() -> float:
             UnipartiteScorer(g, chgraph.PREDICTORS[method], 0, strategy).rows(np.arange(60), True)
         chgraph.link_scores(g, method, bipartite=False)
         chgraph.top_k_links(g, 5, method, bipartite=False)
-    ip, ix = g.csr.indptr.astype(np.int64), g.csr.indices.astype(np.int32)
-    path_floors.walk_floor(ip, ix), path_floors.count_floor(ip, ix)
+    lists = (g.csr.indptr.astype(np.int64), g.csr.indices.astype(np.int32))
+    path_floors.walk_floor(*lists)
+    path_floors.count_floor(*lists)
     return time.perf_counter() - t0
 
 
@@ -835,8 +831,8 @@ def bench_graph(case: GraphCase) -> GraphResult:
     # the floors, on the lists as the kernels number them (by degree): the same layout
     lists = (scorer._indptr, scorer._indices)
     del scorer  # its codes: not held through the timings below
-    walk_s = best_of_two(lambda: path_floors.walk_floor(*lists))
-    count_s = best_of_two(lambda: path_floors.count_floor(*lists))
+    walk_s, count_s = (_floor_seconds(floor, lists)
+                       for floor in (path_floors.walk_floor, path_floors.count_floor))
     k = min(1000 if n >= 100000 else 100, n * (n - 1) // 2 - g.n_links)
     scores_s = first_s = rss = old_s = ra_s = nx_s = old_top_s = floor_s = None
     if n <= DENSE_MAX_NODES:
